@@ -1,0 +1,1 @@
+"""The admin panel: ReactPy components that only speak GraphQL."""

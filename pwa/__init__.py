@@ -1,0 +1,1 @@
+"""The wallet residents install: ReactPy components that only speak GraphQL."""

@@ -1,0 +1,59 @@
+"""The wallet's root component."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
+
+from schema.context import runtime_from_scope
+from schema.operations import OperationError, execute, load_operations
+
+OPERATIONS = load_operations(Path(__file__).parent / "operations")
+
+
+def _currency_code(scope: dict[str, Any], path: str) -> str:
+    # /wallet/ is the deployment's default currency; /wallet/<code>/ comes with issue 10.
+    parts = [part for part in path.split("/") if part]
+    if len(parts) >= 2 and parts[0] == "wallet":
+        return parts[1].upper()
+    return runtime_from_scope(scope).settings.default_currency
+
+
+@component
+def Wallet():  # type: ignore[no-untyped-def]
+    scope = use_scope()
+    location = use_location()
+    currency, set_currency = use_state(None)
+    problem, set_problem = use_state("")
+
+    @use_async_effect(dependencies=[])
+    async def load() -> None:
+        try:
+            data = await execute(
+                scope, OPERATIONS["WalletCurrency"], {"code": _currency_code(scope, location.path)}
+            )
+        except OperationError as error:
+            set_problem(str(error))
+            return
+        set_currency(data["currency"])
+
+    if problem:
+        return html.main({"className": "shell error", "role": "alert"}, problem)
+    if currency is None:
+        return html.main({"className": "shell loading", "aria-busy": "true"}, "…")
+    return html.main(
+        {"className": "shell", "data-testid": "wallet-home"},
+        html.header(
+            {"className": "brand"},
+            html.img({"src": currency["theme"]["logoUrl"], "alt": "", "className": "logo"}),
+            html.h1({"data-testid": "currency-name"}, currency["name"]),
+        ),
+        html.p({"className": "tagline"}, currency["tagline"]),
+        html.section(
+            {"className": "card"},
+            html.p({"className": "muted"}, currency["fullName"]),
+            html.p({"data-testid": "currency-symbol"}, currency["symbol"]),
+        ),
+    )

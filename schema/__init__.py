@@ -1,0 +1,1 @@
+"""The Strawberry GraphQL schema, organised by domain; `schema.schema` assembles it."""

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from server.currencies import services
+from server.currencies.models import Currency as CurrencyRow
+
+
+@strawberry.type(description="Colours and images of a currency, from its branding folder.")
+class Theme:
+    primary_color: str
+    on_primary_color: str
+    secondary_color: str
+    background_color: str
+    surface_color: str
+    text_color: str
+    logo_url: str
+    icon192_url: str
+    icon512_url: str
+    maskable_icon_url: str
+
+
+@strawberry.type(description="A currency run on this platform, e.g. REC.")
+class Currency(relay.Node):
+    code: str
+    name: str
+    full_name: str
+    symbol: str
+    decimals: int = strawberry.field(description="Digits after the decimal point in amounts.")
+    tagline: str
+    default_language: str
+    languages: list[str]
+    timezone: str
+    theme: Theme
+
+    @classmethod
+    def resolve_id(cls, root: Currency, *, info: Any) -> str:
+        return root.code
+
+    @classmethod
+    def from_row(cls, row: CurrencyRow) -> Currency:
+        colours, assets = row.theme["colours"], row.theme["assets"]
+        base = f"/branding/{row.code.lower()}/"
+        return cls(
+            code=row.code,
+            name=row.name,
+            full_name=row.full_name,
+            symbol=row.symbol,
+            decimals=row.decimals,
+            tagline=row.tagline,
+            default_language=row.default_language,
+            languages=list(row.languages),
+            timezone=row.timezone,
+            theme=Theme(
+                primary_color=colours["primary"],
+                on_primary_color=colours["on_primary"],
+                secondary_color=colours["secondary"],
+                background_color=colours["background"],
+                surface_color=colours["surface"],
+                text_color=colours["text"],
+                logo_url=base + assets["logo"],
+                icon192_url=base + assets["icon_192"],
+                icon512_url=base + assets["icon_512"],
+                maskable_icon_url=base + assets["icon_maskable"],
+            ),
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Any, node_ids: Iterable[str], required: bool = False
+    ) -> list[Currency | None]:
+        rows = {row.code: row for row in await services.list_currencies()}
+        return [cls.from_row(rows[code]) if code in rows else None for code in node_ids]

@@ -1,0 +1,64 @@
+"""Named `.graphql` operations of the official apps, run in-process.
+
+The wallet and the admin panel keep each operation in a `.graphql` file. Each is
+registered by the SHA-256 of its text, which doubles as the allow-list of persisted
+queries. Running one here goes through the very schema integrators use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from graphql import OperationDefinitionNode, parse
+
+from schema.context import Context, runtime_from_scope
+
+
+class OperationError(RuntimeError):
+    """An in-process operation returned GraphQL errors."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    document: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.document.encode()).hexdigest()
+
+
+@cache
+def load_operations(folder: Path) -> dict[str, Operation]:
+    """Every operation in folder/*.graphql, by operation name; names must be unique."""
+    found: dict[str, Operation] = {}
+    for path in sorted(folder.glob("*.graphql")):
+        text = path.read_text(encoding="utf-8")
+        for definition in parse(text).definitions:
+            if not isinstance(definition, OperationDefinitionNode) or not definition.name:
+                raise ValueError(f"{path.name}: every operation must be named")
+            name = definition.name.value
+            if name in found:
+                raise ValueError(f"{path.name}: operation {name} is defined twice")
+            found[name] = Operation(name=name, document=text)
+    return found
+
+
+async def execute(
+    scope: dict[str, Any], operation: Operation, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Runs a named operation for the connection whose ASGI scope is given."""
+    runtime = runtime_from_scope(scope)
+    result = await runtime.schema.execute(
+        operation.document,
+        variable_values=variables or {},
+        operation_name=operation.name,
+        context_value=Context(runtime=runtime, scope=scope),
+    )
+    if result.errors:
+        raise OperationError("; ".join(error.message for error in result.errors))
+    return result.data or {}

@@ -1,0 +1,211 @@
+"""The composition root: `create_app(settings)` builds the whole ASGI application.
+
+    RecASGI (runtime on the scope, request id, one log line per request)
+      └─ ReactPyMiddleware (the wallet's and the admin's live components, over WebSocket)
+           └─ Starlette (GraphQL, pages, health, assets)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from reactpy.executors.asgi.middleware import ReactPyMiddleware
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from schema.context import Context, runtime_from_scope
+from schema.schema import build_schema
+from server.branding import REQUIRED_ASSETS, Branding, load_all
+from server.logs import request_id_var
+from server.runtime import Runtime
+from server.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger("rec.http")
+STATIC_DIR = Path(__file__).parent / "static"
+ROOT_COMPONENTS = ["pwa.wallet.Wallet", "admin_ui.panel.AdminPanel"]
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RecGraphQL(GraphQL[Context, None]):
+    """Strawberry over HTTP and graphql-transport-ws, with our context and a local GraphiQL."""
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        return Context(
+            runtime=runtime_from_scope(request.scope),
+            scope=request.scope,
+            request=request,
+            response=response,
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN; ours serves the same files locally.
+        return HTMLResponse((STATIC_DIR / "graphiql.html").read_text(encoding="utf-8"))
+
+
+def create_app(settings: Settings) -> RecASGI:
+    brandings = {branding.code: branding for branding in load_all(settings.branding_dir)}
+    runtime = Runtime(settings=settings, brandings=brandings, schema=build_schema())
+    graphql = RecGraphQL(
+        runtime.schema,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=10),
+    )
+    pages = _Pages(runtime)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    starlette = Starlette(
+        routes=[
+            Route("/", lambda _: RedirectResponse("/wallet/")),
+            Route("/healthz", _healthz),
+            Route("/readyz", _readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/wallet/", pages.wallet),
+            Route("/wallet/manifest.webmanifest", pages.manifest),
+            Route("/admin/", pages.admin),
+            Route("/branding/{folder}/{filename}", pages.branding_asset),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    return RecASGI(ReactPyMiddleware(starlette, root_components=ROOT_COMPONENTS), runtime)
+
+
+class RecASGI:
+    """Outermost layer: puts the runtime on every scope, tags and logs each request."""
+
+    def __init__(self, app: Any, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        scope["rec.runtime"] = self.runtime
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        status = {"code": 101 if scope["type"] == "websocket" else 500}
+        started = time.perf_counter()
+
+        async def tagged_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            elif message["type"] == "websocket.close":
+                status["code"] = message.get("code", 1000)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged_send)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": scope.get("method", "WS"),
+                    "path": scope["path"],  # never the query string: it may carry tokens
+                    "status": status["code"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            request_id_var.reset(token)
+
+
+async def _healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def _readyz(request: Request) -> JSONResponse:
+    stores = await runtime_from_scope(request.scope).readiness()
+    ready = all(stores.values())
+    body = {
+        "status": "ready" if ready else "unavailable",
+        "stores": {name: "up" if up else "down" for name, up in stores.items()},
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+class _Pages:
+    """The HTML shells; the live content inside them is rendered by ReactPy components."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.templates = Environment(
+            loader=FileSystemLoader(
+                [str(PROJECT_ROOT / "pwa" / "templates"), str(PROJECT_ROOT / "admin_ui" / "templates")]
+            ),
+            autoescape=select_autoescape(["html"]),
+            extensions=["reactpy.templatetags.ReactPyJinja"],
+        )
+
+    def _render(self, template: str, branding: Branding) -> HTMLResponse:
+        html = self.templates.get_template(template).render(
+            theme=branding.theme, asset_base=f"/branding/{branding.folder.name}/"
+        )
+        return HTMLResponse(html)
+
+    async def wallet(self, _: Request) -> HTMLResponse:
+        return self._render("wallet.html", self.runtime.default_branding)
+
+    async def admin(self, _: Request) -> HTMLResponse:
+        return self._render("admin.html", self.runtime.default_branding)
+
+    async def manifest(self, _: Request) -> Response:
+        theme = self.runtime.default_branding.theme
+        base = f"/branding/{theme.code.lower()}/"
+        manifest = {
+            "id": "/wallet/",
+            "name": theme.full_name,
+            "short_name": theme.name,
+            "lang": theme.default_language,
+            "start_url": "/wallet/",
+            "scope": "/wallet/",
+            "display": "standalone",
+            "theme_color": theme.colours.primary,
+            "background_color": theme.colours.background,
+            "icons": [
+                {"src": base + theme.assets.icon_192, "sizes": "192x192", "type": "image/png"},
+                {"src": base + theme.assets.icon_512, "sizes": "512x512", "type": "image/png"},
+                {
+                    "src": base + theme.assets.icon_maskable,
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+            ],
+        }
+        return Response(json.dumps(manifest), media_type="application/manifest+json")
+
+    async def branding_asset(self, request: Request) -> Response:
+        folder, filename = request.path_params["folder"], request.path_params["filename"]
+        branding = self.runtime.brandings.get(folder.upper())
+        # Only the files a theme names are served: nothing else in the folder leaks.
+        if branding is None or filename not in {
+            getattr(branding.theme.assets, name) for name in REQUIRED_ASSETS
+        }:
+            return JSONResponse({"error": "NOT_FOUND"}, status_code=404)
+        return FileResponse(branding.folder / filename, headers={"cache-control": "public, max-age=3600"})

@@ -1,0 +1,55 @@
+"""Installing a currency from its branding folder, and reading currencies."""
+
+from __future__ import annotations
+
+from server.accounts.models import AccountKind
+from server.accounts.services import create_account
+from server.branding import Branding
+from server.currencies.models import Currency
+from server.ledger.services import open_wallet
+
+
+def _fields(branding: Branding) -> dict[str, object]:
+    theme = branding.theme
+    return {
+        "name": theme.name,
+        "full_name": theme.full_name,
+        "symbol": theme.symbol,
+        "decimals": theme.decimals,
+        "tagline": theme.tagline,
+        "default_language": theme.default_language,
+        "languages": list(theme.languages),
+        "timezone": theme.timezone,
+        "theme": {
+            "colours": theme.colours.model_dump(),
+            "assets": theme.assets.model_dump(),
+        },
+    }
+
+
+async def install_currency(branding: Branding) -> tuple[Currency, bool]:
+    """Creates the currency and its issuer account and wallet, or refreshes its look.
+
+    Idempotent: a second call updates names and theme and creates nothing. Returns the
+    currency and whether it was created.
+    """
+    currency = await Currency.get_or_none(code=branding.code)
+    created = currency is None
+    if currency is None:
+        issuer = await create_account(AccountKind.ISSUER, branding.theme.issuer_name)
+        currency = await Currency.create(
+            code=branding.code, issuer_account=issuer, **_fields(branding)
+        )
+    else:
+        await currency.update_from_dict(_fields(branding)).save()
+    assert currency.issuer_account_id is not None  # type: ignore[attr-defined]
+    await open_wallet(currency.issuer_account_id, currency.code, is_issuer=True)  # type: ignore[attr-defined]
+    return currency, created
+
+
+async def list_currencies() -> list[Currency]:
+    return await Currency.all().order_by("code")
+
+
+async def get_currency(code: str) -> Currency | None:
+    return await Currency.get_or_none(code=code.upper())

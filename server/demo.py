@@ -1,0 +1,123 @@
+"""Demo data for `rec run` and `rec demo`: residents, Barcelona shops, administrators.
+
+Loaded once; a second call finds the data and changes nothing. Passwords are random,
+printed at first load and kept (mode 0600) in the data folder so later starts can show
+them again.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from server.accounts.models import AccountKind, AdminRole, MemberRole
+from server.accounts.services import (
+    add_member,
+    create_account,
+    create_user,
+    find_user_by_email,
+    grant_admin_role,
+)
+from server.currencies.services import list_currencies
+from server.directory.services import create_merchant_profile
+from server.ledger.services import open_wallet
+
+CREDENTIALS_FILE = "demo-credentials.json"
+SUPERADMIN_EMAIL = "superadmin@demo.rec.example"
+
+
+@dataclass(frozen=True)
+class DemoShop:
+    name: str
+    category: str
+    address: str
+    neighbourhood: str
+    latitude: str
+    longitude: str
+    owner_name: str
+    owner_email: str
+
+
+RESIDENTS = (
+    ("Anna Puig", "anna@demo.rec.example", "ca"),
+    ("Jordi Serra", "jordi@demo.rec.example", "ca"),
+    ("Lucía Fernández", "lucia@demo.rec.example", "es"),
+)
+
+# Real streets of Barcelona, with their coordinates.
+SHOPS = (
+    DemoShop("Forn de Pa Sant Antoni", "bakery", "Carrer del Comte Borrell, 52", "Sant Antoni",
+             "41.378650", "2.158530", "Marta Soler", "marta@demo.rec.example"),
+    DemoShop("Llibreria La Central del Raval", "bookshop", "Carrer d'Elisabets, 6", "El Raval",
+             "41.382730", "2.168400", "Pere Vidal", "pere@demo.rec.example"),
+    DemoShop("Verdures Can Mercadal", "grocery", "Plaça del Mercadal, 7", "Sant Andreu",
+             "41.435270", "2.189590", "Núria Camps", "nuria@demo.rec.example"),
+    DemoShop("Cafè de la Rambla del Poblenou", "cafe", "Rambla del Poblenou, 80", "Poblenou",
+             "41.401420", "2.202620", "Oriol Roca", "oriol@demo.rec.example"),
+)
+
+ADMINS = (
+    ("Super Admin", SUPERADMIN_EMAIL, AdminRole.SUPERADMIN),
+    ("Tresoreria", "treasurer@demo.rec.example", AdminRole.TREASURER),
+)
+
+
+def _password() -> str:
+    return "rec-" + secrets.token_urlsafe(12)
+
+
+async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
+    """Creates the demo data; returns its sign-ins, or None when it was already there."""
+    if await find_user_by_email(SUPERADMIN_EMAIL):
+        return None
+    currencies = [currency.code for currency in await list_currencies()]
+    sign_ins: list[dict[str, str]] = []
+
+    async def person(name: str, email: str, language: str, role: str) -> object:
+        password = _password()
+        user = await create_user(email, password, name, language)
+        sign_ins.append({"role": role, "email": email, "password": password})
+        for membership in await user.memberships.all().prefetch_related("account"):
+            for code in currencies:
+                await open_wallet(membership.account.id, code)
+        return user
+
+    for name, email, language in RESIDENTS:
+        await person(name, email, language, "resident")
+    for shop in SHOPS:
+        owner = await person(shop.owner_name, shop.owner_email, "ca", f"owner of {shop.name}")
+        account = await create_account(AccountKind.BUSINESS, shop.name)
+        await add_member(owner, account, MemberRole.OWNER)  # type: ignore[arg-type]
+        await create_merchant_profile(
+            account,
+            category=shop.category,
+            address=f"{shop.address}, Barcelona",
+            neighbourhood=shop.neighbourhood,
+            latitude=shop.latitude,
+            longitude=shop.longitude,
+        )
+        for code in currencies:
+            await open_wallet(account.id, code)
+    for name, email, role in ADMINS:
+        admin = await person(name, email, "ca", role.value)
+        await grant_admin_role(admin, role)  # type: ignore[arg-type]
+
+    path = data_dir / CREDENTIALS_FILE
+    path.write_text(json.dumps(sign_ins, indent=2, ensure_ascii=False))
+    path.chmod(0o600)
+    return sign_ins
+
+
+def saved_sign_ins(data_dir: Path) -> list[dict[str, str]]:
+    path = data_dir / CREDENTIALS_FILE
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def format_sign_ins(sign_ins: list[dict[str, str]]) -> str:
+    width = max((len(entry["email"]) for entry in sign_ins), default=0)
+    return "\n".join(
+        f"    {entry['email']:<{width}}  {entry['password']}  ({entry['role']})"
+        for entry in sign_ins
+    )

@@ -1,0 +1,52 @@
+"""What one app process holds while it runs: settings, brandings, the schema, the stores."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.branding import Branding
+from server.settings import Settings
+from server.stores.documents import DocumentStore
+from server.stores.relational import close_relational, open_relational, ping_relational
+
+log = logging.getLogger("rec.runtime")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    brandings: dict[str, Branding]
+    schema: Any  # strawberry.Schema; typed loosely so that server/ never imports schema/
+    documents: DocumentStore | None = field(default=None, init=False)
+
+    @property
+    def default_branding(self) -> Branding:
+        return self.brandings.get(self.settings.default_currency) or next(
+            iter(self.brandings.values())
+        )
+
+    async def start(self) -> None:
+        settings = self.settings
+        if not settings.database_url or not settings.mongodb_url:
+            raise RuntimeError("the app needs REC_DATABASE_URL and REC_MONGODB_URL resolved")
+        await open_relational(settings.database_url)
+        self.documents = DocumentStore(
+            settings.mongodb_url, settings.mongodb_database, settings.store_timeout_s
+        )
+        await self.documents.open()
+        log.info("stores open")
+
+    async def stop(self) -> None:
+        if self.documents is not None:
+            await self.documents.close()
+            self.documents = None
+        await close_relational()
+
+    async def readiness(self) -> dict[str, bool]:
+        timeout_s = self.settings.store_timeout_s
+        return {
+            "relational": await ping_relational(timeout_s),
+            "documents": self.documents is not None and await self.documents.ping(),
+        }

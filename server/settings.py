@@ -1,0 +1,142 @@
+"""Typed settings, read once from `REC_*` environment variables.
+
+Every variable is documented in the README. Secrets have no insecure default outside
+development mode: production refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Mode = Literal["development", "test", "production"]
+_MODES: tuple[Mode, ...] = ("development", "test", "production")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A `REC_*` variable is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: Mode = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = PROJECT_ROOT / "var"
+    branding_dir: Path = PROJECT_ROOT / "branding"
+    # None means "embedded": `rec run` starts SQLite / the document server under data_dir.
+    database_url: str | None = None
+    mongodb_url: str | None = None
+    mongodb_database: str = "rec"
+    secret_key: str = field(default="", repr=False)
+    default_currency: str = "REC"
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    graphiql: bool = True
+    store_timeout_s: float = 2.0
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def public_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "rec.sqlite3"
+
+    @property
+    def embedded_documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    def with_stores(self, *, database_url: str, mongodb_url: str) -> Settings:
+        return replace(self, database_url=database_url, mongodb_url=mongodb_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        mode = _choice(env, "REC_MODE", _MODES, "development")
+        data_dir = Path(env.get("REC_DATA_DIR") or cls.data_dir).resolve()
+        secret_key = env.get("REC_SECRET_KEY", "")
+        if not secret_key:
+            if mode == "production":
+                raise SettingsError(
+                    "REC_SECRET_KEY is required in production (at least 32 random characters)"
+                )
+            secret_key = _development_secret(data_dir)
+        elif len(secret_key) < 32:
+            raise SettingsError("REC_SECRET_KEY must be at least 32 characters long")
+        if mode == "production":
+            for name in ("REC_DATABASE_URL", "REC_MONGODB_URL"):
+                if not env.get(name):
+                    raise SettingsError(f"{name} is required in production")
+        return cls(
+            mode=mode,
+            host=env.get("REC_HOST", cls.host),
+            port=_int(env, "REC_PORT", cls.port, 0, 65535),
+            data_dir=data_dir,
+            branding_dir=Path(env.get("REC_BRANDING_DIR") or cls.branding_dir).resolve(),
+            database_url=env.get("REC_DATABASE_URL") or None,
+            mongodb_url=env.get("REC_MONGODB_URL") or None,
+            mongodb_database=env.get("REC_MONGODB_DATABASE", cls.mongodb_database),
+            secret_key=secret_key,
+            default_currency=env.get("REC_DEFAULT_CURRENCY", cls.default_currency).upper(),
+            log_level=_choice(env, "REC_LOG_LEVEL", _LOG_LEVELS, "INFO", upper=True),
+            log_format=_choice(env, "REC_LOG_FORMAT", ("json", "text"), "json"),
+            graphiql=_bool(env, "REC_GRAPHIQL", mode != "production"),
+            store_timeout_s=float(_int(env, "REC_STORE_TIMEOUT_MS", 2000, 100, 60000)) / 1000,
+        )
+
+
+def _choice(
+    env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str, upper: bool = False
+) -> Any:
+    value = env.get(name) or default
+    value = value.upper() if upper else value.lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number; got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}; got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false; got {raw!r}")
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A random key kept under data_dir, so development sessions survive restarts."""
+    path = data_dir / "development-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,65 @@
+"""The relational store (Tortoise ORM): SQLite embedded, PostgreSQL in production."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+# Every domain's relational models, in one Tortoise app so relations may cross modules.
+MODEL_MODULES = [
+    "server.currencies.models",
+    "server.accounts.models",
+    "server.directory.models",
+]
+APP_LABEL = "rec"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "server.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def sqlite_url(path: os.PathLike[str] | str) -> str:
+    return f"sqlite://{os.fspath(path)}"
+
+
+async def open_relational(database_url: str) -> None:
+    # The global fallback lets request tasks see the connections the lifespan task opened.
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_relational() -> None:
+    await Tortoise.close_connections()
+
+
+async def apply_migrations(database_url: str) -> None:
+    """Brings the schema up to date; safe to run on every start."""
+    await migrate(config=tortoise_config(database_url))
+    await Tortoise.close_connections()
+
+
+async def ping_relational(timeout_s: float) -> bool:
+    try:
+        async with asyncio.timeout(timeout_s):
+            await connections.get("default").execute_query("SELECT 1")
+        return True
+    except Exception:  # any failure means "not ready"; the cause is logged by the caller
+        return False
+
+
+# For the `tortoise makemigrations` command (see docs/development.md).
+TORTOISE_ORM = tortoise_config(os.environ.get("REC_DATABASE_URL", "sqlite://var/rec.sqlite3"))
