@@ -59,8 +59,17 @@ def AdminPanel():  # type: ignore[no-untyped-def]
                 html.tr(
                     *[
                         html.th(label)
-                        for label in ("", "Code", "Name", "Full name", "Symbol", "Decimals",
-                                      "Languages", "Time zone", "Colours")
+                        for label in (
+                            "",
+                            "Code",
+                            "Name",
+                            "Full name",
+                            "Symbol",
+                            "Decimals",
+                            "Languages",
+                            "Time zone",
+                            "Colours",
+                        )
                     ]
                 )
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ class Context:
     response: Any = None
 
 
-def runtime_from_scope(scope: dict[str, Any]) -> Runtime:
+def runtime_from_scope(scope: MutableMapping[str, Any]) -> Runtime:
     runtime = scope.get("rec.runtime")
     if runtime is None:  # the composition root always sets it; reaching here is a wiring bug
         raise RuntimeError("no runtime on the ASGI scope")

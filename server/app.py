@@ -1,8 +1,8 @@
 """The composition root: `create_app(settings)` builds the whole ASGI application.
 
-    RecASGI (runtime on the scope, request id, one log line per request)
-      └─ ReactPyMiddleware (the wallet's and the admin's live components, over WebSocket)
-           └─ Starlette (GraphQL, pages, health, assets)
+RecASGI (runtime on the scope, request id, one log line per request)
+  └─ ReactPyMiddleware (the wallet's and the admin's live components, over WebSocket)
+       └─ Starlette (GraphQL, pages, health, assets)
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import logging
 import re
 import time
 import uuid
-from datetime import timedelta
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,10 @@ class RecASGI:
         async def tagged_send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             elif message["type"] == "websocket.close":
                 status["code"] = message.get("code", 1000)
             await send(message)
@@ -156,7 +159,10 @@ class _Pages:
         self.runtime = runtime
         self.templates = Environment(
             loader=FileSystemLoader(
-                [str(PROJECT_ROOT / "pwa" / "templates"), str(PROJECT_ROOT / "admin_ui" / "templates")]
+                [
+                    str(PROJECT_ROOT / "pwa" / "templates"),
+                    str(PROJECT_ROOT / "admin_ui" / "templates"),
+                ]
             ),
             autoescape=select_autoescape(["html"]),
             extensions=["reactpy.templatetags.ReactPyJinja"],
@@ -208,4 +214,6 @@ class _Pages:
             getattr(branding.theme.assets, name) for name in REQUIRED_ASSETS
         }:
             return JSONResponse({"error": "NOT_FOUND"}, status_code=404)
-        return FileResponse(branding.folder / filename, headers={"cache-control": "public, max-age=3600"})
+        return FileResponse(
+            branding.folder / filename, headers={"cache-control": "public, max-age=3600"}
+        )

@@ -7,23 +7,36 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from pymongo.errors import PyMongoError
+from tortoise.exceptions import DBConnectionError
+
 from server.accounts.models import AdminRole
-from server.accounts.services import AccountsError, create_user, find_user_by_email, \
-    grant_admin_role
+from server.accounts.services import (
+    AccountsError,
+    create_user,
+    find_user_by_email,
+    grant_admin_role,
+)
 from server.branding import BrandingError, load_all
-from server.currencies.services import install_currency
+from server.currencies.services import CurrencyError, install_currency
 from server.demo import format_sign_ins, load_demo, saved_sign_ins
-from server.logs import configure_logging
+from server.logs import configure_logging, redact
+from server.registry import DOCUMENT_MODELS
 from server.settings import Settings, SettingsError
 from server.stores.documents import DocumentStore
 from server.stores.embedded import EmbeddedDocumentServer, EmbeddedServerError
-from server.stores.relational import apply_migrations, close_relational, open_relational, \
-    sqlite_url
+from server.stores.relational import (
+    apply_migrations,
+    close_relational,
+    open_relational,
+    sqlite_url,
+)
 
 log = logging.getLogger("rec.cli")
 
@@ -59,12 +72,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         configure_logging(settings.log_level, settings.log_format, [settings.secret_key])
         if args.command == "run":
+            if settings.is_production:
+                raise UsageError("`rec run` is for development; use `rec migrate` and `rec serve`")
             return _run(settings)
         if args.command == "serve":
             return _serve(_require_stores(settings))
         return asyncio.run(_one_shot(args, settings))
-    except (SettingsError, BrandingError, EmbeddedServerError, UsageError) as error:
+    except (SettingsError, BrandingError, CurrencyError, EmbeddedServerError, UsageError) as error:
         print(f"rec {args.command}: {error}", file=sys.stderr)
+        return 2
+    except (PyMongoError, DBConnectionError, OSError) as error:
+        print(f"rec {args.command}: a store is unreachable: {redact(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -88,7 +106,9 @@ def _require_stores(settings: Settings) -> Settings:
 async def _open_stores(settings: Settings) -> AsyncIterator[None]:
     assert settings.database_url and settings.mongodb_url
     await open_relational(settings.database_url)
-    documents = DocumentStore(settings.mongodb_url, settings.mongodb_database)
+    documents = DocumentStore(
+        settings.mongodb_url, settings.mongodb_database, DOCUMENT_MODELS, settings.store_timeout_s
+    )
     try:
         await documents.open()
         yield
@@ -141,9 +161,12 @@ async def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
             except AccountsError as error:
                 print(f"rec admin create: {error.field}: {error.message}", file=sys.stderr)
                 return 2
+            note = ""
+        else:
+            note = " (existing user: password unchanged)"
         granted = await grant_admin_role(user, AdminRole(args.role))
     state = "granted" if granted else "already held"
-    print(f"{user.email}: role {args.role} {state}")
+    print(f"{user.email}: role {args.role} {state}{note}")
     return 0
 
 
@@ -162,13 +185,28 @@ def _embedded_settings(settings: Settings) -> tuple[Settings, EmbeddedDocumentSe
     return settings.with_stores(database_url=database_url, mongodb_url=mongodb_url), embedded
 
 
+def _check_port_free(settings: Settings) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as error:
+            raise UsageError(
+                f"cannot serve on {settings.host}:{settings.port} ({error.strerror}); "
+                "is the platform already running? Set REC_PORT to use another port"
+            ) from None
+
+
 def _run(settings: Settings) -> int:
+    load_all(settings.branding_dir)  # a bad theme or a busy port stops us before anything starts
+    _check_port_free(settings)
+    given = {"relational": settings.database_url, "documents": settings.mongodb_url}
     embedded = None
     try:
         settings, embedded = _embedded_settings(settings)
         currencies = asyncio.run(_prepare(settings))
         demo = asyncio.run(_demo(settings))
-        banner = _banner(settings, embedded, currencies, demo)
+        banner = _banner(settings, given, embedded, currencies, demo)
         return _serve(settings, banner)
     finally:
         if embedded is not None:
@@ -178,6 +216,8 @@ def _run(settings: Settings) -> int:
 
 def _serve(settings: Settings, banner: str = "") -> int:
     import uvicorn
+
+    _check_port_free(settings)
 
     from server.app import create_app
 
@@ -195,7 +235,7 @@ def _serve(settings: Settings, banner: str = "") -> int:
 
     async def serve() -> bool:
         task = asyncio.create_task(server.serve())
-        while not server.started and not task.done():
+        while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn has no event)
             await asyncio.sleep(0.05)
         if server.started:
             print(banner or f"Serving on {settings.public_url}", flush=True)
@@ -211,8 +251,10 @@ def _serve(settings: Settings, banner: str = "") -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if not started:
-        print(f"rec: could not serve on {settings.host}:{settings.port} (see the log above)",
-              file=sys.stderr)
+        print(
+            f"rec: could not serve on {settings.host}:{settings.port} (see the log above)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -225,30 +267,38 @@ def _shown(path: Path) -> str:
 
 
 def _banner(
-    settings: Settings, embedded: EmbeddedDocumentServer | None, currencies: list[str], demo: str
+    settings: Settings,
+    given: dict[str, str | None],
+    embedded: EmbeddedDocumentServer | None,
+    currencies: list[str],
+    demo: str,
 ) -> str:
     url = settings.public_url
-    documents = (
-        f"embedded, {embedded.url} (pid {embedded.pid}), data in "
-        f"{_shown(settings.embedded_documents_dir)}"
-        if embedded
-        else "REC_MONGODB_URL"
-    )
+    if embedded:
+        documents = (
+            f"embedded, {embedded.url} (pid {embedded.pid}), "
+            f"data in {_shown(settings.embedded_documents_dir)}"
+        )
+    else:
+        documents = f"REC_MONGODB_URL {redact(given['documents'] or '')}"
     relational = (
-        _shown(settings.sqlite_path) if settings.database_url.startswith("sqlite://")  # type: ignore[union-attr]
-        else "REC_DATABASE_URL"
+        f"REC_DATABASE_URL {redact(given['relational'])}"
+        if given["relational"]
+        else f"embedded SQLite, {_shown(settings.sqlite_path)}"
     )
+    graphiql = "  (GraphiQL in a browser)" if settings.graphiql else ""
+    log_format = "JSON lines" if settings.log_format == "json" else "text"
     return "\n".join(
         [
             "",
             f"REC platform running ({settings.mode} mode). Currencies: {', '.join(currencies)}",
             f"  Wallet      {url}/wallet/",
             f"  Admin       {url}/admin/",
-            f"  GraphQL     {url}/graphql" + ("  (GraphiQL in a browser)" if settings.graphiql else ""),
+            f"  GraphQL     {url}/graphql{graphiql}",
             f"  Health      {url}/healthz   {url}/readyz",
             f"  Relational  {relational}",
             f"  Documents   {documents}",
-            f"  Logs        this terminal (JSON lines); document server: "
+            f"  Logs        this terminal ({log_format}); document server: "
             f"{_shown(settings.data_dir / 'logs' / 'documents.log')}",
             "",
             demo,

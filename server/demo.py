@@ -48,14 +48,46 @@ RESIDENTS = (
 
 # Real streets of Barcelona, with their coordinates.
 SHOPS = (
-    DemoShop("Forn de Pa Sant Antoni", "bakery", "Carrer del Comte Borrell, 52", "Sant Antoni",
-             "41.378650", "2.158530", "Marta Soler", "marta@demo.rec.example"),
-    DemoShop("Llibreria La Central del Raval", "bookshop", "Carrer d'Elisabets, 6", "El Raval",
-             "41.382730", "2.168400", "Pere Vidal", "pere@demo.rec.example"),
-    DemoShop("Verdures Can Mercadal", "grocery", "Plaça del Mercadal, 7", "Sant Andreu",
-             "41.435270", "2.189590", "Núria Camps", "nuria@demo.rec.example"),
-    DemoShop("Cafè de la Rambla del Poblenou", "cafe", "Rambla del Poblenou, 80", "Poblenou",
-             "41.401420", "2.202620", "Oriol Roca", "oriol@demo.rec.example"),
+    DemoShop(
+        "Forn de Pa Sant Antoni",
+        "bakery",
+        "Carrer del Comte Borrell, 52",
+        "Sant Antoni",
+        "41.378650",
+        "2.158530",
+        "Marta Soler",
+        "marta@demo.rec.example",
+    ),
+    DemoShop(
+        "Llibreria La Central del Raval",
+        "bookshop",
+        "Carrer d'Elisabets, 6",
+        "El Raval",
+        "41.382730",
+        "2.168400",
+        "Pere Vidal",
+        "pere@demo.rec.example",
+    ),
+    DemoShop(
+        "Verdures Can Mercadal",
+        "grocery",
+        "Plaça del Mercadal, 7",
+        "Sant Andreu",
+        "41.435270",
+        "2.189590",
+        "Núria Camps",
+        "nuria@demo.rec.example",
+    ),
+    DemoShop(
+        "Cafè de la Rambla del Poblenou",
+        "cafe",
+        "Rambla del Poblenou, 80",
+        "Poblenou",
+        "41.401420",
+        "2.202620",
+        "Oriol Roca",
+        "oriol@demo.rec.example",
+    ),
 )
 
 ADMINS = (
@@ -72,6 +104,7 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
     """Creates the demo data; returns its sign-ins, or None when it was already there."""
     if await find_user_by_email(SUPERADMIN_EMAIL):
         return None
+    data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (first: never lose a password)
     currencies = [currency.code for currency in await list_currencies()]
     sign_ins: list[dict[str, str]] = []
 

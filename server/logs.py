@@ -15,7 +15,9 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 # user:password@ in URLs (database and document-store URLs above all).
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]+@")
+_URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]+@"
+)
 # password=..., secret: ..., token=... in free text.
 _KEY_VALUE = re.compile(
     r"(?i)\b(?P<key>password|passwd|secret|secret_key|token|api_key|authorization)"
@@ -28,8 +30,8 @@ _EXTRA_FIELDS = ("method", "path", "status", "duration_ms", "client", "event", "
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """Masks credentials in URLs, key=value secrets, bearer tokens and known secret values."""
     text = _URL_CREDENTIALS.sub(r"\g<scheme>\g<user>:***@", text)
+    text = _BEARER.sub("Bearer ***", text)  # before key=value, which would take "Bearer" alone
     text = _KEY_VALUE.sub(r"\g<key>\g<sep>***", text)
-    text = _BEARER.sub("Bearer ***", text)
     for secret in secrets:
         if secret and len(secret) >= 8:
             text = text.replace(secret, "***")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.branding import Branding
+from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
 from server.stores.documents import DocumentStore
 from server.stores.relational import close_relational, open_relational, ping_relational
@@ -33,7 +34,10 @@ class Runtime:
             raise RuntimeError("the app needs REC_DATABASE_URL and REC_MONGODB_URL resolved")
         await open_relational(settings.database_url)
         self.documents = DocumentStore(
-            settings.mongodb_url, settings.mongodb_database, settings.store_timeout_s
+            settings.mongodb_url,
+            settings.mongodb_database,
+            DOCUMENT_MODELS,
+            settings.store_timeout_s,
         )
         await self.documents.open()
         log.info("stores open")

@@ -7,6 +7,7 @@ development mode: production refuses to start without them.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -62,31 +63,30 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = dict(os.environ if environ is None else environ)
+        # An empty variable means "not set", like an absent one.
+        env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
         mode = _choice(env, "REC_MODE", _MODES, "development")
-        data_dir = Path(env.get("REC_DATA_DIR") or cls.data_dir).resolve()
-        secret_key = env.get("REC_SECRET_KEY", "")
-        if not secret_key:
-            if mode == "production":
-                raise SettingsError(
-                    "REC_SECRET_KEY is required in production (at least 32 random characters)"
-                )
-            secret_key = _development_secret(data_dir)
-        elif len(secret_key) < 32:
-            raise SettingsError("REC_SECRET_KEY must be at least 32 characters long")
         if mode == "production":
-            for name in ("REC_DATABASE_URL", "REC_MONGODB_URL"):
-                if not env.get(name):
+            for name in ("REC_SECRET_KEY", "REC_DATABASE_URL", "REC_MONGODB_URL"):
+                if name not in env:
                     raise SettingsError(f"{name} is required in production")
-        return cls(
+        secret_key = env.get("REC_SECRET_KEY", "")
+        if secret_key and len(secret_key) < 32:
+            raise SettingsError("REC_SECRET_KEY must be at least 32 characters long")
+        database = env.get("REC_MONGODB_DATABASE", cls.mongodb_database)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,63}", database):
+            raise SettingsError(
+                f"REC_MONGODB_DATABASE must be 1..63 letters, digits, _ or -; got {database!r}"
+            )
+        settings = cls(
             mode=mode,
             host=env.get("REC_HOST", cls.host),
-            port=_int(env, "REC_PORT", cls.port, 0, 65535),
-            data_dir=data_dir,
-            branding_dir=Path(env.get("REC_BRANDING_DIR") or cls.branding_dir).resolve(),
-            database_url=env.get("REC_DATABASE_URL") or None,
-            mongodb_url=env.get("REC_MONGODB_URL") or None,
-            mongodb_database=env.get("REC_MONGODB_DATABASE", cls.mongodb_database),
+            port=_int(env, "REC_PORT", cls.port, 1, 65535),
+            data_dir=Path(env.get("REC_DATA_DIR", cls.data_dir)).resolve(),
+            branding_dir=Path(env.get("REC_BRANDING_DIR", cls.branding_dir)).resolve(),
+            database_url=env.get("REC_DATABASE_URL"),
+            mongodb_url=env.get("REC_MONGODB_URL"),
+            mongodb_database=database,
             secret_key=secret_key,
             default_currency=env.get("REC_DEFAULT_CURRENCY", cls.default_currency).upper(),
             log_level=_choice(env, "REC_LOG_LEVEL", _LOG_LEVELS, "INFO", upper=True),
@@ -94,6 +94,9 @@ class Settings:
             graphiql=_bool(env, "REC_GRAPHIQL", mode != "production"),
             store_timeout_s=float(_int(env, "REC_STORE_TIMEOUT_MS", 2000, 100, 60000)) / 1000,
         )
+        if not secret_key:  # development and test only: checked above; written last
+            settings = replace(settings, secret_key=_development_secret(settings.data_dir))
+        return settings
 
 
 def _choice(

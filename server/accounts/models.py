@@ -38,6 +38,8 @@ class User(Model):
     email_verified_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    memberships: fields.ReverseRelation[Membership]
+
     class Meta:
         table = "users"
 

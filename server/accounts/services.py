@@ -7,8 +7,15 @@ import unicodedata
 
 from tortoise.transactions import in_transaction
 
-from server.accounts.models import Account, AccountKind, AdminGrant, AdminRole, MemberRole, \
-    Membership, User
+from server.accounts.models import (
+    Account,
+    AccountKind,
+    AdminGrant,
+    AdminRole,
+    MemberRole,
+    Membership,
+    User,
+)
 from server.accounts.passwords import hash_password, password_problem
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from server.accounts.models import AccountKind
 from server.accounts.services import create_account
 from server.branding import Branding
@@ -9,7 +11,11 @@ from server.currencies.models import Currency
 from server.ledger.services import open_wallet
 
 
-def _fields(branding: Branding) -> dict[str, object]:
+class CurrencyError(ValueError):
+    """A currency's folder asks for a change that would corrupt existing money."""
+
+
+def _fields(branding: Branding) -> dict[str, Any]:
     theme = branding.theme
     return {
         "name": theme.name,
@@ -41,6 +47,12 @@ async def install_currency(branding: Branding) -> tuple[Currency, bool]:
             code=branding.code, issuer_account=issuer, **_fields(branding)
         )
     else:
+        if currency.decimals != branding.theme.decimals:
+            # Amounts are stored in minor units: new decimals would rescale every balance.
+            raise CurrencyError(
+                f"{branding.folder.name}/theme.toml: field 'decimals': {currency.code} already "
+                f"uses {currency.decimals}; it cannot change to {branding.theme.decimals}"
+            )
         await currency.update_from_dict(_fields(branding)).save()
     assert currency.issuer_account_id is not None  # type: ignore[attr-defined]
     await open_wallet(currency.issuer_account_id, currency.code, is_issuer=True)  # type: ignore[attr-defined]

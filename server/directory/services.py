@@ -29,7 +29,9 @@ async def create_merchant_profile(
     description: str = "",
 ) -> MerchantProfile:
     latitude_e6, longitude_e6 = to_micro_degrees(latitude), to_micro_degrees(longitude)
-    if not (-90_000_000 <= latitude_e6 <= 90_000_000 and -180_000_000 <= longitude_e6 <= 180_000_000):
+    if not (
+        -90_000_000 <= latitude_e6 <= 90_000_000 and -180_000_000 <= longitude_e6 <= 180_000_000
+    ):
         raise ValueError("coordinates out of range")
     return await MerchantProfile.create(
         account=account,

@@ -7,18 +7,18 @@ a MongoDB replica set in production. Nothing here knows which.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
-from beanie import init_beanie
+from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
-
-from server.ledger.models import DOCUMENT_MODELS as LEDGER_MODELS
-
-DOCUMENT_MODELS = [*LEDGER_MODELS]
 
 
 class DocumentStore:
-    def __init__(self, url: str, database: str, timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, url: str, database: str, models: Sequence[type[Document]], timeout_s: float = 2.0
+    ) -> None:
         self.database_name = database
+        self._models = list(models)
         self._timeout_s = timeout_s
         self.client: AsyncMongoClient = AsyncMongoClient(
             url,
@@ -33,7 +33,7 @@ class DocumentStore:
         return self.client[self.database_name]
 
     async def open(self) -> None:
-        await init_beanie(database=self.database, document_models=DOCUMENT_MODELS)
+        await init_beanie(database=self.database, document_models=self._models)
 
     async def ping(self) -> bool:
         try:

@@ -73,16 +73,21 @@ class EmbeddedDocumentServer:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
-    def start(self, timeout_s: float = 60.0) -> str:
+    def start(self, timeout_s: float = 60.0, port: int | None = None) -> str:
+        """Starts the server and waits for it; `port` reuses a known port (restarts)."""
         if isinstance(self.storage_path, Path):
             self.storage_path.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         command = [
             _executable(),
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--storage-path", str(self.storage_path),
-            "--log-level", "WARNING",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self.storage_path),
+            "--log-level",
+            "WARNING",
         ]
         if self.test_commands:
             command.append("--enable-test-commands")

@@ -7,6 +7,8 @@ import os
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 
 # Every domain's relational models, in one Tortoise app so relations may cross modules.
@@ -37,7 +39,14 @@ def sqlite_url(path: os.PathLike[str] | str) -> str:
     return f"sqlite://{os.fspath(path)}"
 
 
+def _forget_compiled_queries() -> None:
+    # Tortoise caches compiled INSERTs per connection *name*; a process that opens another
+    # engine under the same name (the test suite: SQLite, then PostgreSQL) must drop them.
+    EXECUTOR_CACHE.clear()
+
+
 async def open_relational(database_url: str) -> None:
+    _forget_compiled_queries()
     # The global fallback lets request tasks see the connections the lifespan task opened.
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
@@ -47,9 +56,13 @@ async def close_relational() -> None:
 
 
 async def apply_migrations(database_url: str) -> None:
-    """Brings the schema up to date; safe to run on every start."""
-    await migrate(config=tortoise_config(database_url))
-    await Tortoise.close_connections()
+    """Brings the schema up to date; safe to run on every start.
+
+    Runs in a context of its own, so an app's open connections are left as they were.
+    """
+    _forget_compiled_queries()
+    async with TortoiseContext():
+        await migrate(config=tortoise_config(database_url))
 
 
 async def ping_relational(timeout_s: float) -> bool:

@@ -1,0 +1,9 @@
+"""Which domain models each store holds; the composition root hands these to the drivers."""
+
+from __future__ import annotations
+
+from beanie import Document
+
+from server.ledger.models import DOCUMENT_MODELS as LEDGER_DOCUMENTS
+
+DOCUMENT_MODELS: list[type[Document]] = [*LEDGER_DOCUMENTS]

@@ -1,0 +1,198 @@
+"""Real parts only: SQLite and PostgreSQL, the embedded document server as its own
+process, the app served by uvicorn on 127.0.0.1, and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from server.settings import PROJECT_ROOT, Settings
+from server.stores.embedded import EmbeddedDocumentServer, free_port
+from tests.helpers.browser import browser, page  # noqa: E402,F401  (fixtures)
+
+POSTGRES_URL = os.environ.get("REC_TEST_POSTGRES_URL", "")
+# SQLite always; PostgreSQL too when a server is given (CI sets it).
+RELATIONAL_BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def document_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedDocumentServer]:
+    folder = tmp_path_factory.mktemp("documents")
+    server = EmbeddedDocumentServer(folder / "data", folder / "documents.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mongodb_database(document_server: EmbeddedDocumentServer) -> Iterator[str]:
+    """A fresh database name on the shared document server, dropped afterwards."""
+    name = f"rec_test_{uuid.uuid4().hex[:12]}"
+    yield name
+    client: MongoClient = MongoClient(document_server.url)
+    client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture(params=RELATIONAL_BACKENDS)
+async def relational_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'rec.sqlite3'}"
+        return
+    import asyncpg
+
+    name = f"rec_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def settings(
+    relational_url: str,
+    document_server: EmbeddedDocumentServer,
+    mongodb_database: str,
+    tmp_path: Path,
+) -> Settings:
+    return Settings(
+        mode="test",
+        data_dir=tmp_path / "var",
+        database_url=relational_url,
+        mongodb_url=document_server.url,
+        mongodb_database=mongodb_database,
+        secret_key="test-secret-key-that-is-long-enough-1234",
+        graphiql=True,
+    )
+
+
+@pytest.fixture
+async def stores(settings: Settings) -> AsyncIterator[Settings]:
+    """Both stores migrated and open, with the currencies of branding/ installed."""
+    from server.cli import _open_stores, _prepare
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await _prepare(settings)
+    async with _open_stores(settings):
+        yield settings
+
+
+def rec_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that points the `rec` command at these settings' stores."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REC_")}
+    env.update(
+        REC_MODE=settings.mode,
+        REC_DATA_DIR=str(settings.data_dir),
+        REC_DATABASE_URL=settings.database_url or "",
+        REC_MONGODB_URL=settings.mongodb_url or "",
+        REC_MONGODB_DATABASE=settings.mongodb_database,
+        REC_SECRET_KEY=settings.secret_key,
+        REC_PORT=str(settings.port),
+        REC_LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def run_rec(
+    *args: str, env: dict[str, str], timeout_s: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "rec"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        cwd=PROJECT_ROOT,
+    )
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen[str], log_path: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def wait_for_http(url: str, process: subprocess.Popen[str] | None, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout_s} s")
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    document_server: EmbeddedDocumentServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`rec migrate`, `rec demo`, then `rec serve` on a free port, as an operator would."""
+    folder = tmp_path_factory.mktemp("live")
+    settings = Settings(
+        mode="development",
+        port=free_port(),
+        data_dir=folder / "var",
+        database_url=f"sqlite://{folder / 'rec.sqlite3'}",
+        mongodb_url=document_server.url,
+        mongodb_database=f"rec_live_{uuid.uuid4().hex[:12]}",
+        secret_key="live-server-secret-key-long-enough-1234",
+    )
+    env = rec_env(settings)
+    for command in (("migrate",), ("demo",)):
+        done = run_rec(*command, env=env)
+        assert done.returncode == 0, done.stderr
+    log_path = folder / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(BIN / "rec"), "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=PROJECT_ROOT,
+        )
+    url = f"http://127.0.0.1:{settings.port}"
+    try:
+        wait_for_http(url + "/healthz", process)
+        yield LiveServer(url, process, log_path)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        client: MongoClient = MongoClient(document_server.url)
+        client.drop_database(settings.mongodb_database)
+        client.close()
+
+
+def chromium_path() -> str:
+    path = os.environ.get("REC_CHROMIUM", "/usr/bin/chromium")
+    if not shutil.which(path):
+        raise RuntimeError(f"Chromium not found at {path}: run `make test`, which installs it")
+    return path

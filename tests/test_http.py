@@ -1,0 +1,188 @@
+"""The app as `rec serve` runs it, over real HTTP and WebSocket on 127.0.0.1."""
+
+import base64
+import json
+import re
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from tests.conftest import LiveServer
+
+
+def graphql(server: LiveServer, query: str, variables: dict | None = None) -> dict:
+    response = httpx.post(
+        server.url + "/graphql", json={"query": query, "variables": variables or {}}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_healthz_answers(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url + "/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def test_readyz_reports_both_stores_up(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url + "/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "stores": {"relational": "up", "documents": "up"}}
+
+
+def test_currencies_returns_rec(live_server: LiveServer) -> None:
+    body = graphql(
+        live_server, "{ currencies { code name symbol decimals theme { primaryColor } } }"
+    )
+    assert "errors" not in body
+    assert body["data"]["currencies"] == [
+        {
+            "code": "REC",
+            "name": "REC",
+            "symbol": "REC",
+            "decimals": 2,
+            "theme": {"primaryColor": "#0E7C66"},
+        }
+    ]
+
+
+def test_currency_by_code_ignores_case_and_unknown_is_null(live_server: LiveServer) -> None:
+    body = graphql(
+        live_server, "query($c: String!) { currency(code: $c) { code tagline } }", {"c": "rec"}
+    )
+    assert body["data"]["currency"] == {
+        "code": "REC",
+        "tagline": "Comença al barri. Canvia la ciutat",
+    }
+    assert graphql(live_server, '{ currency(code: "XYZ") { code } }')["data"] == {"currency": None}
+
+
+def test_a_currency_is_a_node_with_an_opaque_id(live_server: LiveServer) -> None:
+    currency_id = graphql(live_server, "{ currencies { id } }")["data"]["currencies"][0]["id"]
+    assert "REC" not in currency_id  # opaque to clients
+    body = graphql(
+        live_server,
+        "query($id: ID!) { node(id: $id) { id ... on Currency { code } } }",
+        {"id": currency_id},
+    )
+    assert body["data"]["node"] == {"id": currency_id, "code": "REC"}
+    missing = base64.b64encode(b"Currency:NOPE").decode()
+    assert graphql(live_server, "query($id: ID!) { node(id: $id) { id } }", {"id": missing})[
+        "data"
+    ] == {"node": None}
+
+
+def test_a_malformed_query_is_a_graphql_error_not_a_crash(live_server: LiveServer) -> None:
+    response = httpx.post(live_server.url + "/graphql", json={"query": "{ currencies { nope } }"})
+    assert response.status_code == 200
+    assert "Cannot query field 'nope'" in response.json()["errors"][0]["message"]
+
+
+def test_every_response_carries_a_request_id_and_honours_a_given_one(
+    live_server: LiveServer,
+) -> None:
+    generated = httpx.get(live_server.url + "/healthz").headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    given = httpx.get(live_server.url + "/healthz", headers={"x-request-id": "trace-0042-abc"})
+    assert given.headers["x-request-id"] == "trace-0042-abc"
+    hostile = httpx.get(live_server.url + "/healthz", headers={"x-request-id": 'a"b c'})
+    assert hostile.headers["x-request-id"] != 'a"b c'
+
+
+def test_each_request_is_one_json_log_line_without_its_query_string(
+    live_server: LiveServer,
+) -> None:
+    httpx.get(
+        live_server.url + "/healthz?token=never-logged-123",
+        headers={"x-request-id": "logline-test-7788"},
+    )
+    lines = [json.loads(line) for line in live_server.log().splitlines() if line.startswith("{")]
+    mine = [line for line in lines if line.get("request_id") == "logline-test-7788"]
+    assert len(mine) == 1
+    assert mine[0]["path"] == "/healthz" and mine[0]["status"] == 200 and mine[0]["method"] == "GET"
+    assert "never-logged-123" not in live_server.log()
+
+
+def test_graphiql_is_served_with_local_assets_only(live_server: LiveServer) -> None:
+    page = httpx.get(live_server.url + "/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert "unpkg.com" not in page.text and "cdn" not in page.text.lower()
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
+    assert len(assets) >= 5
+    for asset in assets:
+        assert httpx.get(live_server.url + asset).status_code == 200, asset
+
+
+def test_branding_serves_only_the_files_a_theme_names(live_server: LiveServer) -> None:
+    logo = httpx.get(live_server.url + "/branding/rec/logo.svg")
+    assert logo.status_code == 200 and logo.headers["content-type"].startswith("image/svg")
+    icon = httpx.get(live_server.url + "/branding/rec/icon-512.png")
+    assert icon.content[:8] == b"\x89PNG\r\n\x1a\n"
+    for path in (
+        "/branding/rec/theme.toml",
+        "/branding/xyz/logo.svg",
+        "/branding/rec/..%2Ftheme.toml",
+    ):
+        assert httpx.get(live_server.url + path).status_code == 404, path
+
+
+def test_wallet_manifest_is_built_from_the_branding(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url + "/wallet/manifest.webmanifest")
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    manifest = response.json()
+    assert manifest["short_name"] == "REC" and manifest["lang"] == "ca"
+    assert manifest["theme_color"] == "#0E7C66" and manifest["start_url"] == "/wallet/"
+    sizes = {(icon["sizes"], icon.get("purpose", "any")) for icon in manifest["icons"]}
+    assert sizes == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
+    for icon in manifest["icons"]:
+        assert httpx.get(live_server.url + icon["src"]).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/wallet/", "/admin/"])
+def test_pages_are_shells_that_mount_their_component(live_server: LiveServer, path: str) -> None:
+    response = httpx.get(live_server.url + path)
+    assert response.status_code == 200
+    assert "<title>REC" in response.text
+    assert "mountReactPy" in response.text
+    assert "http://" not in response.text and "https://" not in response.text
+
+
+def test_root_redirects_to_the_wallet(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url + "/", follow_redirects=False)
+    assert response.status_code in (302, 307) and response.headers["location"] == "/wallet/"
+
+
+def test_graphql_over_graphql_transport_ws(live_server: LiveServer) -> None:
+    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
+    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as socket:
+        socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+        socket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": "{ currencies { code name } }"},
+                }
+            )
+        )
+        message = json.loads(socket.recv(timeout=10))
+        assert message == {
+            "id": "1",
+            "type": "next",
+            "payload": {"data": {"currencies": [{"code": "REC", "name": "REC"}]}},
+        }
+        assert json.loads(socket.recv(timeout=10)) == {"id": "1", "type": "complete"}
+
+
+def test_graphql_ws_refuses_a_client_that_never_initialises(live_server: LiveServer) -> None:
+    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
+    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as socket:
+        socket.send(
+            json.dumps(
+                {"id": "1", "type": "subscribe", "payload": {"query": "{ currencies { code } }"}}
+            )
+        )
+        with pytest.raises(Exception) as closed:
+            socket.recv(timeout=10)
+        assert "4401" in str(closed.value)

@@ -1,0 +1,112 @@
+from pathlib import Path
+
+import pytest
+
+from server.settings import Settings, SettingsError
+
+SECRET = "x" * 40
+
+
+def test_development_defaults_need_no_variables(tmp_path: Path) -> None:
+    settings = Settings.from_env({"REC_DATA_DIR": str(tmp_path)})
+    assert settings.mode == "development"
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.database_url is None and settings.mongodb_url is None
+    assert settings.graphiql is True
+
+
+def test_development_secret_is_random_and_kept_across_starts(tmp_path: Path) -> None:
+    first = Settings.from_env({"REC_DATA_DIR": str(tmp_path)}).secret_key
+    second = Settings.from_env({"REC_DATA_DIR": str(tmp_path)}).secret_key
+    other = Settings.from_env({"REC_DATA_DIR": str(tmp_path / "other")}).secret_key
+    assert len(first) >= 32 and first == second and first != other
+    assert (tmp_path / "development-secret-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="REC_SECRET_KEY is required in production"):
+        Settings.from_env({"REC_MODE": "production", "REC_DATA_DIR": str(tmp_path)})
+    assert not (tmp_path / "development-secret-key").exists()
+
+
+def test_production_requires_both_store_urls() -> None:
+    env = {"REC_MODE": "production", "REC_SECRET_KEY": SECRET, "REC_DATABASE_URL": "postgres://x/y"}
+    with pytest.raises(SettingsError, match="REC_MONGODB_URL is required in production"):
+        Settings.from_env(env)
+
+
+def test_production_turns_graphiql_off_unless_enabled() -> None:
+    env = {
+        "REC_MODE": "production",
+        "REC_SECRET_KEY": SECRET,
+        "REC_DATABASE_URL": "postgres://db/rec",
+        "REC_MONGODB_URL": "mongodb://db/",
+    }
+    assert Settings.from_env(env).graphiql is False
+    assert Settings.from_env({**env, "REC_GRAPHIQL": "true"}).graphiql is True
+
+
+def test_short_secret_key_is_rejected() -> None:
+    with pytest.raises(SettingsError, match="at least 32 characters"):
+        Settings.from_env({"REC_SECRET_KEY": "short"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("REC_PORT", "eighty", "REC_PORT must be a whole number"),
+        ("REC_PORT", "70000", "REC_PORT must be between 1 and 65535"),
+        ("REC_MODE", "staging", "REC_MODE must be one of development, test, production"),
+        ("REC_GRAPHIQL", "maybe", "REC_GRAPHIQL must be true or false"),
+        ("REC_LOG_LEVEL", "loud", "REC_LOG_LEVEL must be one of"),
+    ],
+)
+def test_malformed_variable_is_named_in_the_error(
+    name: str, value: str, message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({name: value, "REC_DATA_DIR": str(tmp_path), "REC_SECRET_KEY": SECRET})
+
+
+def test_store_urls_and_port_are_read(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "REC_DATA_DIR": str(tmp_path),
+            "REC_SECRET_KEY": SECRET,
+            "REC_PORT": "8123",
+            "REC_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/rec",
+            "REC_MONGODB_URL": "mongodb://127.0.0.1:27017/",
+        }
+    )
+    assert settings.port == 8123
+    assert settings.database_url == "postgres://postgres@127.0.0.1:5432/rec"
+    assert settings.mongodb_url == "mongodb://127.0.0.1:27017/"
+    assert SECRET not in repr(settings)
+
+
+def test_empty_variables_mean_not_set(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "REC_DATA_DIR": str(tmp_path),
+            "REC_HOST": "",
+            "REC_MONGODB_DATABASE": "",
+            "REC_DATABASE_URL": "",
+            "REC_SECRET_KEY": SECRET,
+        }
+    )
+    assert (settings.host, settings.mongodb_database, settings.database_url) == (
+        "127.0.0.1",
+        "rec",
+        None,
+    )
+
+
+def test_a_bad_variable_writes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env({"REC_DATA_DIR": str(tmp_path / "var"), "REC_PORT": "99999"})
+    assert not (tmp_path / "var").exists()
+
+
+def test_a_bad_document_database_name_is_refused() -> None:
+    with pytest.raises(SettingsError, match="REC_MONGODB_DATABASE must be"):
+        Settings.from_env({"REC_SECRET_KEY": SECRET, "REC_MONGODB_DATABASE": "a.b/c"})
