@@ -186,3 +186,18 @@ def test_graphql_ws_refuses_a_client_that_never_initialises(live_server: LiveSer
         with pytest.raises(Exception) as closed:
             socket.recv(timeout=10)
         assert "4401" in str(closed.value)
+
+
+@pytest.mark.parametrize(
+    "bogus",
+    [
+        "",
+        "not base64!",
+        base64.b64encode(b"Currency:NOPE").decode(),
+        base64.b64encode(b"Theme:REC").decode(),
+        base64.b64encode(b"Nothing:1").decode(),
+    ],
+)
+def test_node_is_null_for_ids_it_never_gave_out(live_server: LiveServer, bogus: str) -> None:
+    body = graphql(live_server, "query($id: ID!) { node(id: $id) { id } }", {"id": bogus})
+    assert body == {"data": {"node": None}}

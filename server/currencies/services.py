@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from server.accounts.models import AccountKind
@@ -9,6 +10,9 @@ from server.accounts.services import create_account
 from server.branding import Branding
 from server.currencies.models import Currency
 from server.ledger.services import open_wallet
+
+
+_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
 
 
 class CurrencyError(ValueError):
@@ -64,4 +68,7 @@ async def list_currencies() -> list[Currency]:
 
 
 async def get_currency(code: str) -> Currency | None:
+    """The currency with that code (any case); None for codes that cannot exist."""
+    if not _CODE.fullmatch(code):
+        return None
     return await Currency.get_or_none(code=code.upper())
