@@ -10,17 +10,21 @@ def test_generated_queries_get_well_formed_answers(live_server: LiveServer) -> N
     schema = schemathesis.graphql.from_url(live_server.url + "/graphql")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {operation.label for operation in operations} >= {
-        "Query.currencies", "Query.currency", "Query.node"}
+        "Query.currencies",
+        "Query.currency",
+        "Query.node",
+    }
     calls = []
 
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def check(case) -> None:  # type: ignore[no-untyped-def]
             response = case.call(timeout=10)
-            calls.append(operation.label)
+            calls.append(case.operation.label)
             assert response.status_code == 200, response.text
             body = response.json()
             assert "data" in body or "errors" in body

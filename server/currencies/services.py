@@ -11,7 +11,6 @@ from server.branding import Branding
 from server.currencies.models import Currency
 from server.ledger.services import open_wallet
 
-
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
 
 
