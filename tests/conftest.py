@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -150,26 +151,27 @@ def wait_for_http(url: str, process: subprocess.Popen[str] | None, timeout_s: fl
     raise TimeoutError(f"{url} did not answer within {timeout_s} s")
 
 
-@pytest.fixture(scope="module")
-def live_server(
-    document_server: EmbeddedDocumentServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """`rec migrate`, `rec demo`, then `rec serve` on a free port, as an operator would."""
-    folder = tmp_path_factory.mktemp("live")
-    settings = Settings(
+def server_settings(folder: Path, database_url: str, mongodb_url: str) -> Settings:
+    """Settings for a served app with its own port, data folder and document database."""
+    return Settings(
         mode="development",
         port=free_port(),
         data_dir=folder / "var",
-        database_url=f"sqlite://{folder / 'rec.sqlite3'}",
-        mongodb_url=document_server.url,
-        mongodb_database=f"rec_live_{uuid.uuid4().hex[:12]}",
-        secret_key="live-server-secret-key-long-enough-1234",
+        database_url=database_url,
+        mongodb_url=mongodb_url,
+        mongodb_database=f"rec_{uuid.uuid4().hex[:12]}",
+        secret_key="served-app-secret-key-long-enough-1234",
     )
-    env = rec_env(settings)
-    for command in (("migrate",), ("demo",)):
-        done = run_rec(*command, env=env)
+
+
+@contextmanager
+def served(settings: Settings, *setup: str, **env_extra: str) -> Iterator[LiveServer]:
+    """Runs `rec <setup>` commands, then `rec serve` until the block ends, as an operator would."""
+    env = rec_env(settings, **env_extra)
+    for command in ("migrate", *setup):
+        done = run_rec(command, env=env)
         assert done.returncode == 0, done.stderr
-    log_path = folder / "server.log"
+    log_path = settings.data_dir.parent / f"server-{settings.port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [str(BIN / "rec"), "serve"],
@@ -186,9 +188,20 @@ def live_server(
     finally:
         process.terminate()
         process.wait(timeout=20)
-        client: MongoClient = MongoClient(document_server.url)
-        client.drop_database(settings.mongodb_database)
-        client.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    document_server: EmbeddedDocumentServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The app with demo data, shared by a module's tests."""
+    folder = tmp_path_factory.mktemp("live")
+    settings = server_settings(folder, f"sqlite://{folder / 'rec.sqlite3'}", document_server.url)
+    with served(settings, "demo") as server:
+        yield server
+    client: MongoClient = MongoClient(document_server.url)
+    client.drop_database(settings.mongodb_database)
+    client.close()
 
 
 def chromium_path() -> str:

@@ -1,7 +1,6 @@
 """/readyz tells a load balancer the truth while a store is unreachable."""
 
 import asyncio
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -9,9 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.settings import Settings
-from server.stores.embedded import EmbeddedDocumentServer, free_port
-from tests.conftest import BIN, POSTGRES_URL, RELATIONAL_BACKENDS, rec_env, run_rec, wait_for_http
+from server.stores.embedded import EmbeddedDocumentServer
+from tests.conftest import POSTGRES_URL, RELATIONAL_BACKENDS, served, server_settings
 
 
 def _readyz(url: str) -> httpx.Response:
@@ -30,41 +28,24 @@ def _eventually(url: str, status: int, timeout_s: float = 30) -> httpx.Response:
 def test_readyz_is_503_while_the_document_server_is_down_and_recovers(tmp_path: Path) -> None:
     documents = EmbeddedDocumentServer(tmp_path / "documents", tmp_path / "documents.log")
     documents.start()
-    settings = Settings(
-        mode="test",
-        port=free_port(),
-        data_dir=tmp_path / "var",
-        database_url=f"sqlite://{tmp_path / 'rec.sqlite3'}",
-        mongodb_url=documents.url,
-        mongodb_database=f"rec_{uuid.uuid4().hex[:8]}",
-        secret_key="readiness-secret-key-long-enough-12345",
-    )
-    env = rec_env(settings, REC_STORE_TIMEOUT_MS="500")
-    assert run_rec("migrate", env=env).returncode == 0
-    with open(tmp_path / "server.log", "w") as log:
-        server = subprocess.Popen(
-            [str(BIN / "rec"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{settings.port}"
+    settings = server_settings(tmp_path, f"sqlite://{tmp_path / 'rec.sqlite3'}", documents.url)
     try:
-        wait_for_http(url + "/healthz", server)
-        assert _readyz(url).status_code == 200
+        with served(settings, REC_STORE_TIMEOUT_MS="500") as server:
+            assert _readyz(server.url).status_code == 200
 
-        port = documents.port
-        documents.stop()
-        down = _eventually(url, 503)
-        assert down.status_code == 503
-        assert down.json() == {
-            "status": "unavailable",
-            "stores": {"relational": "up", "documents": "down"},
-        }
-        assert httpx.get(url + "/healthz").status_code == 200  # alive, only not ready
+            port = documents.port
+            documents.stop()
+            down = _eventually(server.url, 503)
+            assert down.status_code == 503
+            assert down.json() == {
+                "status": "unavailable",
+                "stores": {"relational": "up", "documents": "down"},
+            }
+            assert httpx.get(server.url + "/healthz").status_code == 200  # alive, not ready
 
-        documents.start(port=port)
-        assert _eventually(url, 200).json()["status"] == "ready"
+            documents.start(port=port)
+            assert _eventually(server.url, 200).json()["status"] == "ready"
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         documents.stop()
 
 
@@ -78,37 +59,22 @@ async def test_readyz_is_503_while_postgresql_refuses_connections(
     name = f"rec_ready_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(POSTGRES_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    settings = Settings(
-        mode="test",
-        port=free_port(),
-        data_dir=tmp_path / "var",
-        database_url=POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}",
-        mongodb_url=document_server.url,
-        mongodb_database=name,
-        secret_key="readiness-secret-key-long-enough-12345",
-    )
-    env = rec_env(settings, REC_STORE_TIMEOUT_MS="500")
-    assert run_rec("migrate", env=env).returncode == 0
-    with open(tmp_path / "server.log", "w") as log:
-        server = subprocess.Popen(
-            [str(BIN / "rec"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{settings.port}"
+    database_url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    settings = server_settings(tmp_path, database_url, document_server.url)
     try:
-        await asyncio.to_thread(wait_for_http, url + "/healthz", server)
-        assert _readyz(url).status_code == 200
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-        )
-        down = await asyncio.to_thread(_eventually, url, 503)
-        assert down.status_code == 503, down.text
-        assert down.json()["stores"] == {"relational": "down", "documents": "up"}
+        with served(settings, REC_STORE_TIMEOUT_MS="500") as server:
+            assert _readyz(server.url).status_code == 200
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+            )
+            down = await asyncio.to_thread(_eventually, server.url, 503)
+            assert down.status_code == 503, down.text
+            assert down.json()["stores"] == {"relational": "down", "documents": "up"}
 
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        assert (await asyncio.to_thread(_eventually, url, 200)).json()["status"] == "ready"
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            ready = await asyncio.to_thread(_eventually, server.url, 200)
+            assert ready.json()["status"] == "ready"
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
