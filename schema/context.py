@@ -4,18 +4,92 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
+from server.accounts.principal import ANONYMOUS, Principal
+from server.accounts.sign_in import authenticate
 from server.runtime import Runtime
+
+SESSION_COOKIE = "rec_session"
 
 
 @dataclass
 class Context:
     runtime: Runtime
     # The ASGI scope of the HTTP request or WebSocket the operation came through.
-    scope: dict[str, Any]
+    scope: MutableMapping[str, Any]
+    principal: Principal = ANONYMOUS
     request: Any = None
     response: Any = None
+
+    @property
+    def client_ip(self) -> str:
+        client = self.scope.get("client")
+        return str(client[0]) if client else ""
+
+    @property
+    def user_agent(self) -> str:
+        return _headers(self.scope).get("user-agent", "")
+
+    @property
+    def base_url(self) -> str:
+        return self.runtime.settings.public_url
+
+    def set_session_cookie(self, token: str) -> None:
+        if self.response is None or not hasattr(self.response, "set_cookie"):
+            return  # in-process and WebSocket callers carry the token themselves
+        settings = self.runtime.settings
+        self.response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=settings.session_lifetime_s,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+
+    def clear_session_cookie(self) -> None:
+        if self.response is not None and hasattr(self.response, "delete_cookie"):
+            self.response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+
+
+def _headers(scope: MutableMapping[str, Any]) -> dict[str, str]:
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in scope.get("headers") or []
+    }
+
+
+def credentials(scope: MutableMapping[str, Any]) -> tuple[str | None, str | None]:
+    """The bearer token and the session cookie a request carries, if any."""
+    headers = _headers(scope)
+    bearer = None
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        bearer = value.strip()
+    cookie = None
+    try:
+        jar = SimpleCookie(headers.get("cookie", ""))
+        if SESSION_COOKIE in jar:
+            cookie = jar[SESSION_COOKIE].value
+    except CookieError:
+        cookie = None
+    return bearer, cookie
+
+
+async def build_context(
+    runtime: Runtime, scope: MutableMapping[str, Any], request: Any = None, response: Any = None
+) -> Context:
+    bearer, cookie = credentials(scope)
+    return Context(
+        runtime=runtime,
+        scope=scope,
+        principal=await authenticate(bearer, cookie),
+        request=request,
+        response=response,
+    )
 
 
 def runtime_from_scope(scope: MutableMapping[str, Any]) -> Runtime:

@@ -15,7 +15,7 @@ from typing import Any
 
 from graphql import OperationDefinitionNode, parse
 
-from schema.context import Context, runtime_from_scope
+from schema.context import build_context, runtime_from_scope
 
 
 class OperationError(RuntimeError):
@@ -57,7 +57,7 @@ async def execute(
         operation.document,
         variable_values=variables or {},
         operation_name=operation.name,
-        context_value=Context(runtime=runtime, scope=scope),
+        context_value=await build_context(runtime, scope),
     )
     if result.errors:
         raise OperationError("; ".join(error.message for error in result.errors))

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
+from strawberry.extensions import MaskErrors
 from strawberry.types import Info
 
+from schema.accounts.schema import AccountMutationRoot, AccountQueries
+from schema.accounts.types import Account, ApiKey, User
 from schema.currencies.schema import CurrencyQueries
+from schema.currencies.types import Currency
+from schema.permissions import Anyone, field
+
+NODE_TYPES: list[type] = [Currency, Account, User, ApiKey]
 
 
 @strawberry.type
-class Query(CurrencyQueries):
-    @strawberry.field(description="Any object the viewer may see, by its ID; null otherwise.")
+class Query(CurrencyQueries, AccountQueries):
+    @field(rule=Anyone(), description="Any object the viewer may see, by its ID; null otherwise.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         try:
             global_id = relay.GlobalID.from_id(id)
@@ -20,17 +28,33 @@ class Query(CurrencyQueries):
         origin = getattr(info.schema.get_type_by_name(global_id.type_name), "origin", None)
         if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
             return None
+        # Each node type's resolve_nodes returns only what this viewer may see.
         return await global_id.resolve_node(info)
 
 
+@strawberry.type
+class Mutation(AccountMutationRoot):
+    pass
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    """Errors we did not raise on purpose: logged in full, shown to clients as a code only."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, types=[*_node_types()])
-
-
-def _node_types() -> list[type]:
-    from schema.currencies.types import Currency
-
-    return [Currency]
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        extensions=[  # an instance is what Strawberry documents for MaskErrors
+            MaskErrors(  # type: ignore[list-item]
+                should_mask_error=_is_internal,
+                error_message="internal error; it was logged",
+            )
+        ],
+    )
 
 
 def schema_sdl() -> str:

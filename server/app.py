@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from schema.context import Context, runtime_from_scope
+from schema.context import Context, build_context, runtime_from_scope
 from schema.schema import build_schema
 from server.branding import REQUIRED_ASSETS, Branding, load_all
 from server.logs import request_id_var
@@ -45,12 +45,8 @@ class RecGraphQL(GraphQL[Context, None]):
     """Strawberry over HTTP and graphql-transport-ws, with our context and a local GraphiQL."""
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context(
-            runtime=runtime_from_scope(request.scope),
-            scope=request.scope,
-            request=request,
-            response=response,
-        )
+        runtime = runtime_from_scope(request.scope)
+        return await build_context(runtime, request.scope, request, response)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page loads GraphiQL from a CDN; ours serves the same files locally.

@@ -164,7 +164,9 @@ async def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
             note = ""
         else:
             note = " (existing user: password unchanged)"
-        granted = await grant_admin_role(user, AdminRole(args.role))
+        granted = await grant_admin_role(
+            user, AdminRole(args.role), reason="rec admin create", actor_label="command line"
+        )
     state = "granted" if granted else "already held"
     print(f"{user.email}: role {args.role} {state}{note}")
     return 0

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from server.accounts.models import AccountKind, AdminRole, MemberRole
+from server.accounts import totp
+from server.accounts.models import AccountKind, AdminRole, MemberRole, User
 from server.accounts.services import (
     add_member,
     create_account,
@@ -108,7 +110,7 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
     currencies = [currency.code for currency in await list_currencies()]
     sign_ins: list[dict[str, str]] = []
 
-    async def person(name: str, email: str, language: str, role: str) -> object:
+    async def person(name: str, email: str, language: str, role: str) -> User:
         password = _password()
         user = await create_user(email, password, name, language)
         sign_ins.append({"role": role, "email": email, "password": password})
@@ -135,7 +137,12 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
             await open_wallet(account.id, code)
     for name, email, role in ADMINS:
         admin = await person(name, email, "ca", role.value)
-        await grant_admin_role(admin, role)  # type: ignore[arg-type]
+        await grant_admin_role(admin, role, reason="demo data", actor_label="rec demo")  # type: ignore[arg-type]
+        # Administrators sign in with two-factor: the demo sets it up and shows the secret.
+        admin.totp_secret = totp.new_secret()  # type: ignore[attr-defined]
+        admin.totp_enabled_at = datetime.now(UTC)  # type: ignore[attr-defined]
+        await admin.save(update_fields=["totp_secret", "totp_enabled_at"])  # type: ignore[attr-defined]
+        sign_ins[-1]["totp_secret"] = admin.totp_secret  # type: ignore[attr-defined]
 
     path = data_dir / CREDENTIALS_FILE
     path.write_text(json.dumps(sign_ins, indent=2, ensure_ascii=False))
@@ -150,7 +157,10 @@ def saved_sign_ins(data_dir: Path) -> list[dict[str, str]]:
 
 def format_sign_ins(sign_ins: list[dict[str, str]]) -> str:
     width = max((len(entry["email"]) for entry in sign_ins), default=0)
-    return "\n".join(
-        f"    {entry['email']:<{width}}  {entry['password']}  ({entry['role']})"
-        for entry in sign_ins
-    )
+    lines = []
+    for entry in sign_ins:
+        line = f"    {entry['email']:<{width}}  {entry['password']}  ({entry['role']})"
+        if entry.get("totp_secret"):
+            line += f"\n    {'':<{width}}  two-factor secret for an authenticator app: {entry['totp_secret']}"
+        lines.append(line)
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.branding import Branding
+from server.mail import Mailer, mailer_for
 from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
 from server.stores.documents import DocumentStore
@@ -21,6 +22,10 @@ class Runtime:
     brandings: dict[str, Branding]
     schema: Any  # strawberry.Schema; typed loosely so that server/ never imports schema/
     documents: DocumentStore | None = field(default=None, init=False)
+    mailer: Mailer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mailer = mailer_for(self.settings)
 
     @property
     def default_branding(self) -> Branding:

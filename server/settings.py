@@ -41,6 +41,14 @@ class Settings:
     log_format: Literal["json", "text"] = "json"
     graphiql: bool = True
     store_timeout_s: float = 2.0
+    mail_backend: Literal["sandbox", "smtp"] = "sandbox"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    mail_from: str = "REC <no-reply@localhost>"
+    session_lifetime_s: int = 30 * 24 * 3600
 
     @property
     def is_production(self) -> bool:
@@ -49,6 +57,11 @@ class Settings:
     @property
     def public_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies everywhere but plain-HTTP loopback development."""
+        return self.host not in ("127.0.0.1", "localhost", "::1") or self.is_production
 
     @property
     def sqlite_path(self) -> Path:
@@ -78,6 +91,14 @@ class Settings:
             raise SettingsError(
                 f"REC_MONGODB_DATABASE must be 1..63 letters, digits, _ or -; got {database!r}"
             )
+        mail_backend = _choice(
+            env,
+            "REC_MAIL_BACKEND",
+            ("sandbox", "smtp"),
+            "smtp" if mode == "production" else "sandbox",
+        )
+        if mail_backend == "smtp" and "REC_SMTP_HOST" not in env:
+            raise SettingsError("REC_SMTP_HOST is required when REC_MAIL_BACKEND is smtp")
         settings = cls(
             mode=mode,
             host=env.get("REC_HOST", cls.host),
@@ -93,6 +114,16 @@ class Settings:
             log_format=_choice(env, "REC_LOG_FORMAT", ("json", "text"), "json"),
             graphiql=_bool(env, "REC_GRAPHIQL", mode != "production"),
             store_timeout_s=float(_int(env, "REC_STORE_TIMEOUT_MS", 2000, 100, 60000)) / 1000,
+            mail_backend=mail_backend,
+            smtp_host=env.get("REC_SMTP_HOST", ""),
+            smtp_port=_int(env, "REC_SMTP_PORT", 587, 1, 65535),
+            smtp_username=env.get("REC_SMTP_USERNAME", ""),
+            smtp_password=env.get("REC_SMTP_PASSWORD", ""),
+            smtp_starttls=_bool(env, "REC_SMTP_STARTTLS", True),
+            mail_from=env.get("REC_MAIL_FROM", cls.mail_from),
+            session_lifetime_s=_int(
+                env, "REC_SESSION_LIFETIME_S", 30 * 24 * 3600, 300, 90 * 24 * 3600
+            ),
         )
         if not secret_key:  # development and test only: checked above; written last
             settings = replace(settings, secret_key=_development_secret(settings.data_dir))

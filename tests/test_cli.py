@@ -129,6 +129,7 @@ def test_run_refuses_production_mode() -> None:
         "REC_SECRET_KEY": "s" * 40,
         "REC_DATABASE_URL": "sqlite://:memory:",
         "REC_MONGODB_URL": "mongodb://127.0.0.1:1/",
+        "REC_SMTP_HOST": "127.0.0.1",
     }
     done = run_rec("run", env=env)
     assert done.returncode == 2

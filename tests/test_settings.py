@@ -41,6 +41,7 @@ def test_production_turns_graphiql_off_unless_enabled() -> None:
         "REC_SECRET_KEY": SECRET,
         "REC_DATABASE_URL": "postgres://db/rec",
         "REC_MONGODB_URL": "mongodb://db/",
+        "REC_SMTP_HOST": "smtp.example.org",
     }
     assert Settings.from_env(env).graphiql is False
     assert Settings.from_env({**env, "REC_GRAPHIQL": "true"}).graphiql is True
@@ -110,3 +111,24 @@ def test_a_bad_variable_writes_nothing(tmp_path: Path) -> None:
 def test_a_bad_document_database_name_is_refused() -> None:
     with pytest.raises(SettingsError, match="REC_MONGODB_DATABASE must be"):
         Settings.from_env({"REC_SECRET_KEY": SECRET, "REC_MONGODB_DATABASE": "a.b/c"})
+
+
+def test_production_sends_real_mail_and_needs_an_smtp_host() -> None:
+    env = {
+        "REC_MODE": "production",
+        "REC_SECRET_KEY": SECRET,
+        "REC_DATABASE_URL": "postgres://db/rec",
+        "REC_MONGODB_URL": "mongodb://db/",
+    }
+    with pytest.raises(SettingsError, match="REC_SMTP_HOST is required"):
+        Settings.from_env(env)
+    settings = Settings.from_env({**env, "REC_SMTP_HOST": "smtp.example.org"})
+    assert settings.mail_backend == "smtp" and settings.smtp_port == 587
+
+
+def test_cookies_are_secure_outside_loopback(tmp_path: Path) -> None:
+    local = Settings.from_env({"REC_DATA_DIR": str(tmp_path), "REC_SECRET_KEY": SECRET})
+    public = Settings.from_env(
+        {"REC_DATA_DIR": str(tmp_path), "REC_SECRET_KEY": SECRET, "REC_HOST": "0.0.0.0"}
+    )
+    assert (local.secure_cookies, public.secure_cookies) == (False, True)

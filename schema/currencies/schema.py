@@ -3,16 +3,17 @@ from __future__ import annotations
 import strawberry
 
 from schema.currencies.types import Currency
+from schema.permissions import Anyone, field
 from server.currencies import services
 
 
 @strawberry.type
 class CurrencyQueries:
-    @strawberry.field(description="Every currency on this platform; public.")
+    @field(rule=Anyone(), description="Every currency on this platform; public.")
     async def currencies(self) -> list[Currency]:
         return [Currency.from_row(row) for row in await services.list_currencies()]
 
-    @strawberry.field(description="One currency by its code (e.g. REC); public.")
+    @field(rule=Anyone(), description="One currency by its code (e.g. REC); public.")
     async def currency(self, code: str) -> Currency | None:
         row = await services.get_currency(code)
         return Currency.from_row(row) if row else None

@@ -6,10 +6,12 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from schema.permissions import PUBLIC, policy
 from server.currencies import services
 from server.currencies.models import Currency as CurrencyRow
 
 
+@policy(PUBLIC)
 @strawberry.type(description="Colours and images of a currency, from its branding folder.")
 class Theme:
     primary_color: str
@@ -24,6 +26,7 @@ class Theme:
     maskable_icon_url: str
 
 
+@policy(PUBLIC)
 @strawberry.type(description="A currency run on this platform, e.g. REC.")
 class Currency(relay.Node):
     code: str

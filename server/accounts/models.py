@@ -36,6 +36,12 @@ class User(Model):
     language = fields.CharField(max_length=5, default="ca")
     is_active = fields.BooleanField(default=True)
     email_verified_at = fields.DatetimeField(null=True)
+    # TOTP two-factor: the secret (base32) once set up; enabled once a code confirmed it.
+    totp_secret = fields.CharField(max_length=64, null=True)
+    totp_enabled_at = fields.DatetimeField(null=True)
+    totp_last_step = fields.BigIntField(default=0)  # a code is accepted once
+    pin_hash = fields.CharField(max_length=255, null=True)
+    pin_failures = fields.SmallIntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     memberships: fields.ReverseRelation[Membership]
@@ -86,3 +92,121 @@ class AdminGrant(Model):
     class Meta:
         table = "admin_grants"
         unique_together = (("user", "role"),)
+
+
+class Session(Model):
+    """A signed-in browser or program. Only the token's SHA-256 is stored."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "rec.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    active_account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "rec.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    two_factor_passed = fields.BooleanField(default=False)
+    ip = fields.CharField(max_length=64, default="")
+    user_agent = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sessions"
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins per IP address or per email, for growing delays."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=300, unique=True)
+    failures = fields.IntField(default=0)
+    last_failure_at = fields.DatetimeField()
+    blocked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sign_in_throttles"
+
+
+class TokenPurpose(StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"
+    INVITATION = "invitation"
+
+
+class OneTimeToken(Model):
+    """A single-use, expiring token sent by email. Only its SHA-256 is stored."""
+
+    id = fields.IntField(primary_key=True)
+    purpose = fields.CharEnumField(TokenPurpose, max_length=20)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    email = fields.CharField(max_length=254)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "rec.User", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    # For invitations: the account and the role offered.
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "rec.Account", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    role = fields.CharField(max_length=16, null=True)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "rec.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "one_time_tokens"
+
+
+class ApiKey(Model):
+    """A business account's key for programs: `reck_<lookup>_<secret>`, shown once."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "rec.Account", related_name="api_keys", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=80)
+    lookup = fields.CharField(max_length=16, unique=True)
+    secret_hash = fields.CharField(max_length=64)
+    scopes: fields.Field[list[str]] = fields.JSONField(default=list)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "rec.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_keys"
+
+
+class AuditEntry(Model):
+    """One administrative action. Append-only: rows are never updated or deleted."""
+
+    id = fields.IntField(primary_key=True)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "rec.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    actor_label = fields.CharField(max_length=254)  # kept even if the user goes
+    action = fields.CharField(max_length=80)
+    target_type = fields.CharField(max_length=40)
+    target_id = fields.CharField(max_length=64)
+    before: fields.Field[dict] = fields.JSONField(null=True)
+    after: fields.Field[dict] = fields.JSONField(null=True)
+    reason = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_log"
+
+    async def save(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        if self._saved_in_db:
+            raise PermissionError("the audit log is append-only")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        raise PermissionError("the audit log is append-only")

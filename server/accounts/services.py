@@ -1,12 +1,17 @@
-"""Creating people and accounts, and granting administrator roles."""
+"""People and accounts: registration, email tokens, PIN, business accounts, members,
+administrator roles."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from server.accounts import audit, totp
+from server.accounts.errors import AccountsError
 from server.accounts.models import (
     Account,
     AccountKind,
@@ -14,18 +19,30 @@ from server.accounts.models import (
     AdminRole,
     MemberRole,
     Membership,
+    OneTimeToken,
+    TokenPurpose,
     User,
 )
-from server.accounts.passwords import hash_password, password_problem
+from server.accounts.passwords import hash_password, password_problem, verify_password
+from server.accounts.sign_in import end_all_sessions
+from server.accounts.tokens import new_token, token_hash
+from server.mail import Mailer, MailMessage
+
+__all__ = ["AccountsError"]
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 HANDLE_MAX_LENGTH = 32
+LANGUAGES = ("ca", "es", "en")
+TOKEN_LIFETIMES = {
+    TokenPurpose.VERIFY_EMAIL: timedelta(hours=48),
+    TokenPurpose.RESET_PASSWORD: timedelta(hours=1),
+    TokenPurpose.INVITATION: timedelta(days=7),
+}
+PIN = re.compile(r"^[0-9]{4,6}$")
 
 
-class AccountsError(ValueError):
-    def __init__(self, code: str, field: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.field, self.message = code, field, message
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def normalise_email(email: str) -> str:
@@ -51,6 +68,13 @@ async def free_handle(name: str) -> str:
     return candidate
 
 
+def _check_name(name: str, field: str = "name") -> str:
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 120:
+        raise AccountsError("INVALID_INPUT", field, "use 1 to 120 characters")
+    return name
+
+
 async def create_account(kind: AccountKind, name: str, handle: str | None = None) -> Account:
     return await Account.create(kind=kind, name=name, handle=handle or await free_handle(name))
 
@@ -58,11 +82,14 @@ async def create_account(kind: AccountKind, name: str, handle: str | None = None
 async def create_user(email: str, password: str, name: str, language: str = "ca") -> User:
     """A person with their personal account, in one transaction."""
     email = normalise_email(email)
+    name = _check_name(name)
+    if language not in LANGUAGES:
+        raise AccountsError("INVALID_INPUT", "language", f"choose one of {', '.join(LANGUAGES)}")
     problem = password_problem(password, email)
     if problem:
         raise AccountsError("INVALID_INPUT", "password", problem)
     if await User.exists(email=email):
-        raise AccountsError("INVALID_INPUT", "email", "an account with this email already exists")
+        raise AccountsError("EMAIL_TAKEN", "email", "an account with this email already exists")
     async with in_transaction():
         user = await User.create(
             email=email, password_hash=hash_password(password), name=name, language=language
@@ -72,6 +99,165 @@ async def create_user(email: str, password: str, name: str, language: str = "ca"
     return user
 
 
+# -- single-use tokens by email ------------------------------------------------------------
+
+
+async def _issue_token(purpose: TokenPurpose, email: str, **fields: Any) -> str:
+    token, hashed = new_token()
+    await OneTimeToken.create(
+        purpose=purpose,
+        token_hash=hashed,
+        email=email,
+        expires_at=_now() + TOKEN_LIFETIMES[purpose],
+        **fields,
+    )
+    return token
+
+
+async def _redeem_token(purpose: TokenPurpose, token: str) -> OneTimeToken:
+    """Marks the token used, atomically: of two concurrent redemptions only one wins."""
+    row = await OneTimeToken.get_or_none(token_hash=token_hash(token), purpose=purpose)
+    if row is None or row.used_at is not None or row.expires_at <= _now():
+        raise AccountsError("INVALID_TOKEN", "token", "this link is invalid, used or expired")
+    claimed = await OneTimeToken.filter(id=row.id, used_at=None).update(used_at=_now())
+    if claimed != 1:
+        raise AccountsError("INVALID_TOKEN", "token", "this link is invalid, used or expired")
+    return row
+
+
+async def send_email_verification(user: User, mailer: Mailer, base_url: str) -> None:
+    token = await _issue_token(TokenPurpose.VERIFY_EMAIL, user.email, user=user)
+    await mailer.send(
+        MailMessage(
+            to=user.email,
+            subject="Confirm your email",
+            body=f"Hello {user.name},\n\nConfirm your email address by opening this link "
+            f"within 48 hours:\n\n{base_url}/wallet/verify-email?token={token}\n",
+        )
+    )
+
+
+async def register(
+    email: str, password: str, name: str, language: str, mailer: Mailer, base_url: str
+) -> User:
+    user = await create_user(email, password, name, language)
+    await send_email_verification(user, mailer, base_url)
+    return user
+
+
+async def verify_email(token: str) -> User:
+    row = await _redeem_token(TokenPurpose.VERIFY_EMAIL, token)
+    user = await User.get(id=row.user_id)  # type: ignore[attr-defined]
+    if user.email == row.email and user.email_verified_at is None:
+        user.email_verified_at = _now()
+        await user.save(update_fields=["email_verified_at"])
+    return user
+
+
+async def request_password_reset(email: str, mailer: Mailer, base_url: str) -> None:
+    """Sends a reset link when the email is known; answers the same either way."""
+    try:
+        email = normalise_email(email)
+    except AccountsError:
+        return
+    user = await User.get_or_none(email=email, is_active=True)
+    if user is None:
+        return
+    token = await _issue_token(TokenPurpose.RESET_PASSWORD, email, user=user)
+    await mailer.send(
+        MailMessage(
+            to=email,
+            subject="Reset your password",
+            body=f"Hello {user.name},\n\nChoose a new password by opening this link within "
+            f"one hour:\n\n{base_url}/wallet/reset-password?token={token}\n\n"
+            "If you did not ask for it, ignore this message: your password stays as it is.\n",
+        )
+    )
+
+
+async def reset_password(token: str, new_password: str) -> User:
+    row = await OneTimeToken.get_or_none(
+        token_hash=token_hash(token), purpose=TokenPurpose.RESET_PASSWORD
+    )
+    problem = password_problem(new_password, row.email if row else "")
+    if problem:  # checked before the token is spent, so a weak try can be corrected
+        raise AccountsError("INVALID_INPUT", "newPassword", problem)
+    row = await _redeem_token(TokenPurpose.RESET_PASSWORD, token)
+    user = await User.get(id=row.user_id)  # type: ignore[attr-defined]
+    user.password_hash = hash_password(new_password)
+    await user.save(update_fields=["password_hash"])
+    await end_all_sessions(user)  # whoever knew the old password is signed out
+    return user
+
+
+async def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountsError("WRONG_PASSWORD", "currentPassword", "wrong password")
+    problem = password_problem(new_password, user.email)
+    if problem:
+        raise AccountsError("INVALID_INPUT", "newPassword", problem)
+    user.password_hash = hash_password(new_password)
+    await user.save(update_fields=["password_hash"])
+
+
+# -- payment PIN and two-factor ------------------------------------------------------------
+
+
+async def set_payment_pin(user: User, pin: str, current_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountsError("WRONG_PASSWORD", "currentPassword", "wrong password")
+    if not PIN.match(pin) or len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise AccountsError(
+            "INVALID_INPUT", "pin", "use 4 to 6 digits, not all the same nor in a row"
+        )
+    user.pin_hash = hash_password(pin)
+    user.pin_failures = 0  # a new PIN also lifts a lock from wrong PINs
+    await user.save(update_fields=["pin_hash", "pin_failures"])
+
+
+async def start_two_factor_setup(user: User, issuer: str) -> tuple[str, str]:
+    """A new secret (not yet in force) and its otpauth:// URI for an authenticator app."""
+    if user.totp_enabled_at:
+        raise AccountsError("INVALID_INPUT", "user", "two-factor is already on; turn it off first")
+    user.totp_secret = totp.new_secret()
+    await user.save(update_fields=["totp_secret"])
+    return user.totp_secret, totp.provisioning_uri(user.totp_secret, user.email, issuer)
+
+
+async def confirm_two_factor(user: User, code: str) -> None:
+    if not user.totp_secret or user.totp_enabled_at:
+        raise AccountsError("INVALID_INPUT", "code", "start the two-factor setup first")
+    step = totp.matching_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        raise AccountsError("WRONG_TOTP", "code", "wrong code; check your device's clock")
+    user.totp_enabled_at, user.totp_last_step = _now(), step
+    await user.save(update_fields=["totp_enabled_at", "totp_last_step"])
+
+
+async def disable_two_factor(user: User, current_password: str, code: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountsError("WRONG_PASSWORD", "currentPassword", "wrong password")
+    if not user.totp_secret or not user.totp_enabled_at:
+        raise AccountsError("INVALID_INPUT", "code", "two-factor is not on")
+    if totp.matching_step(user.totp_secret, code, user.totp_last_step) is None:
+        raise AccountsError("WRONG_TOTP", "code", "wrong code")
+    if await AdminGrant.exists(user=user):
+        raise AccountsError("FORBIDDEN", "code", "administrators must keep two-factor on")
+    user.totp_secret, user.totp_enabled_at = None, None
+    await user.save(update_fields=["totp_secret", "totp_enabled_at"])
+
+
+# -- business accounts and their members ---------------------------------------------------
+
+
+async def create_business_account(owner: User, name: str) -> Account:
+    name = _check_name(name)
+    async with in_transaction():
+        account = await create_account(AccountKind.BUSINESS, name)
+        await Membership.create(user=owner, account=account, role=MemberRole.OWNER)
+    return account
+
+
 async def add_member(user: User, account: Account, role: MemberRole) -> Membership:
     membership, _ = await Membership.get_or_create(
         user=user, account=account, defaults={"role": role}
@@ -79,21 +265,99 @@ async def add_member(user: User, account: Account, role: MemberRole) -> Membersh
     return membership
 
 
-async def grant_admin_role(user: User, role: AdminRole, granted_by: User | None = None) -> bool:
-    """Grants the role; False when the user already held it."""
+async def invite_member(
+    account: Account, email: str, role: MemberRole, by: User, mailer: Mailer, base_url: str
+) -> None:
+    email = normalise_email(email)
+    if role not in (MemberRole.OWNER, MemberRole.MANAGER, MemberRole.CASHIER):
+        raise AccountsError("INVALID_INPUT", "role", "choose owner, manager or cashier")
+    if account.kind != AccountKind.BUSINESS:
+        raise AccountsError("INVALID_INPUT", "accountId", "only business accounts have members")
+    if await Membership.exists(account=account, user__email=email):
+        raise AccountsError("INVALID_INPUT", "email", "this person is already a member")
+    token = await _issue_token(
+        TokenPurpose.INVITATION, email, account=account, role=role.value, created_by=by
+    )
+    await mailer.send(
+        MailMessage(
+            to=email,
+            subject=f"Join {account.name}",
+            body=f"{by.name} invites you to {account.name} as {role.value}. Accept within "
+            f"7 days, signed in with this email:\n\n{base_url}/wallet/invitation?token={token}\n",
+        )
+    )
+
+
+async def accept_invitation(user: User, token: str) -> Membership:
+    row = await OneTimeToken.get_or_none(
+        token_hash=token_hash(token), purpose=TokenPurpose.INVITATION
+    )
+    if row is not None and row.email != user.email:
+        raise AccountsError("FORBIDDEN", "token", "this invitation is for another email")
+    row = await _redeem_token(TokenPurpose.INVITATION, token)
+    account = await Account.get(id=row.account_id)  # type: ignore[attr-defined]
+    return await add_member(user, account, MemberRole(row.role or MemberRole.CASHIER))
+
+
+async def remove_member(account: Account, user_id: int) -> None:
+    membership = await Membership.get_or_none(account=account, user_id=user_id)
+    if membership is None:
+        raise AccountsError("NOT_FOUND", "userId", "no such member")
+    if membership.role == MemberRole.OWNER:
+        owners = await Membership.filter(account=account, role=MemberRole.OWNER).count()
+        if owners == 1:
+            raise AccountsError("INVALID_INPUT", "userId", "an account keeps at least one owner")
+    await membership.delete()
+
+
+# -- administrators ------------------------------------------------------------------------
+
+
+async def grant_admin_role(
+    user: User,
+    role: AdminRole,
+    granted_by: User | None = None,
+    reason: str = "",
+    actor_label: str = "",
+) -> bool:
+    """Grants the role, audited; False when the user already held it."""
     _, created = await AdminGrant.get_or_create(
         user=user, role=role, defaults={"granted_by": granted_by}
     )
+    if created:
+        await audit.record(
+            granted_by,
+            "admin_role.grant",
+            "user",
+            user.id,
+            after={"role": role.value},
+            reason=reason,
+            actor_label=actor_label,
+        )
     return created
 
 
+async def revoke_admin_role(user: User, role: AdminRole, by: User, reason: str) -> bool:
+    deleted = await AdminGrant.filter(user=user, role=role).delete()
+    if deleted:
+        await audit.record(
+            by, "admin_role.revoke", "user", user.id, before={"role": role.value}, reason=reason
+        )
+    return bool(deleted)
+
+
 async def admin_roles(user: User) -> list[AdminRole]:
-    return [grant.role for grant in await AdminGrant.filter(user=user).order_by("role")]
+    return [AdminRole(grant.role) for grant in await AdminGrant.filter(user=user).order_by("role")]
 
 
 async def find_user_by_email(email: str) -> User | None:
     return await User.get_or_none(email=email.strip().lower())
 
 
-async def count_accounts() -> int:
-    return await Account.all().count()
+async def accounts_of(user: User) -> list[tuple[Account, MemberRole]]:
+    memberships = await Membership.filter(user=user).order_by("id").prefetch_related("account")
+    return [(m.account, MemberRole(m.role)) for m in memberships]
+
+
+async def members_of(account_id: int) -> list[Membership]:
+    return await Membership.filter(account_id=account_id).order_by("id").prefetch_related("user")

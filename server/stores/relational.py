@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "server.currencies.models",
     "server.accounts.models",
     "server.directory.models",
+    "server.mail.models",
 ]
 APP_LABEL = "rec"
 

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from schema.permissions import (
+    THROUGH_PARENT,
+    AccountRole,
+    Admin,
+    AnyOf,
+    field,
+    member_or_admin,
+    policy,
+)
+from server.accounts import api_keys, services
+from server.accounts.models import Account as AccountRow
+from server.accounts.models import AccountKind as AccountKindValue
+from server.accounts.models import AdminRole as AdminRoleValue
+from server.accounts.models import ApiKey as ApiKeyRow
+from server.accounts.models import MemberRole as MemberRoleValue
+from server.accounts.models import User as UserRow
+
+AccountKind = strawberry.enum(AccountKindValue, name="AccountKind")
+MemberRole = strawberry.enum(MemberRoleValue, name="MemberRole")
+AdminRole = strawberry.enum(AdminRoleValue, name="AdminRole")
+ALL_ADMINS = Admin(AdminRoleValue)
+OWNER = MemberRoleValue.OWNER
+MANAGER = MemberRoleValue.MANAGER
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="A person who signs in.")
+class User(relay.Node):
+    row: strawberry.Private[UserRow]
+
+    @classmethod
+    def resolve_id(cls, root: User, *, info: Any) -> str:
+        return str(root.row.id)
+
+    @strawberry.field
+    def email(self) -> str:
+        return self.row.email
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def language(self) -> str:
+        return self.row.language
+
+    @strawberry.field
+    def email_verified(self) -> bool:
+        return self.row.email_verified_at is not None
+
+    @strawberry.field
+    def two_factor_enabled(self) -> bool:
+        return self.row.totp_enabled_at is not None
+
+    @strawberry.field
+    def has_payment_pin(self) -> bool:
+        return self.row.pin_hash is not None
+
+    @strawberry.field(description="Administrator roles granted to this person.")
+    async def admin_roles(self) -> list[AdminRole]:  # type: ignore[valid-type]
+        return list(await services.admin_roles(self.row))
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Any, node_ids: Iterable[str], required: bool = False
+    ) -> list[User | None]:
+        principal = info.context.principal
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        rows = {row.id: row for row in await UserRow.filter(id__in=ids)}
+        mine = principal.user.id if principal.user else None
+
+        def visible(node_id: str) -> User | None:
+            row = rows.get(int(node_id)) if node_id.isdigit() else None
+            if row is None or not (row.id == mine or principal.admin_roles):
+                return None
+            return User(row=row)
+
+        return [visible(node_id) for node_id in node_ids]
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="A person's role in an account.")
+class Member:
+    user_row: strawberry.Private[UserRow]
+    role: MemberRole  # type: ignore[valid-type]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.user_row.name
+
+    @strawberry.field
+    def email(self) -> str:
+        return self.user_row.email
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="A key programs use to act for a business account.")
+class ApiKey(relay.Node):
+    row: strawberry.Private[ApiKeyRow]
+
+    @classmethod
+    def resolve_id(cls, root: ApiKey, *, info: Any) -> str:
+        return str(root.row.id)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="The key's public part, to recognise it; never the secret.")
+    def prefix(self) -> str:
+        return f"reck_{self.row.lookup}_"
+
+    @strawberry.field
+    def scopes(self) -> list[str]:
+        return list(self.row.scopes)
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def last_used_at(self) -> datetime | None:
+        return self.row.last_used_at
+
+    @strawberry.field
+    def revoked_at(self) -> datetime | None:
+        return self.row.revoked_at
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Any, node_ids: Iterable[str], required: bool = False
+    ) -> list[ApiKey | None]:
+        principal = info.context.principal
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        rows = {row.id: row for row in await ApiKeyRow.filter(id__in=ids)}
+        result: list[ApiKey | None] = []
+        for node_id in node_ids:
+            row = rows.get(int(node_id)) if node_id.isdigit() else None
+            allowed = row is not None and (
+                principal.role_in(row.account_id) == OWNER  # type: ignore[attr-defined]
+                or bool(principal.admin_roles)
+            )
+            result.append(ApiKey(row=row) if allowed and row is not None else None)
+        return result
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="A personal, business or issuer account; it holds wallets.")
+class Account(relay.Node):
+    row: strawberry.Private[AccountRow]
+
+    @classmethod
+    def resolve_id(cls, root: Account, *, info: Any) -> str:
+        return str(root.row.id)
+
+    @property
+    def account_id(self) -> int:  # what source-based rules read
+        return self.row.id
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def kind(self) -> AccountKind:  # type: ignore[valid-type]
+        return AccountKindValue(self.row.kind)
+
+    @strawberry.field(description="The short payment address people type or scan.")
+    def handle(self) -> str:
+        return self.row.handle
+
+    @strawberry.field(description="KYC tier: 0 cannot send; higher tiers have higher limits.")
+    def kyc_tier(self) -> int:
+        return self.row.kyc_tier
+
+    @field(rule=AnyOf(AccountRole([OWNER, MANAGER], None), ALL_ADMINS))
+    async def members(self) -> list[Member]:
+        return [
+            Member(user_row=m.user, role=MemberRoleValue(m.role))
+            for m in await services.members_of(self.row.id)
+        ]
+
+    @field(rule=AnyOf(AccountRole([OWNER], None), ALL_ADMINS))
+    async def api_keys(self) -> list[ApiKey]:
+        return [ApiKey(row=row) for row in await api_keys.keys_of(self.row.id)]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Any, node_ids: Iterable[str], required: bool = False
+    ) -> list[Account | None]:
+        principal = info.context.principal
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        rows = {row.id: row for row in await AccountRow.filter(id__in=ids)}
+        result: list[Account | None] = []
+        for node_id in node_ids:
+            row = rows.get(int(node_id)) if node_id.isdigit() else None
+            visible = row is not None and member_or_admin(principal, row.id)
+            result.append(Account(row=row) if visible and row is not None else None)
+        return result
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="An account the viewer belongs to, and the viewer's role in it.")
+class Membership:
+    account: Account
+    role: MemberRole  # type: ignore[valid-type]
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="Who is asking, and what they act as.")
+class Viewer:
+    user: User | None
+    active_account: Account | None
+    accounts: list[Membership]
+    admin_roles: list[AdminRole] = strawberry.field(  # type: ignore[valid-type]
+        description="Administrator roles in force in this session (two-factor passed)."
+    )
+    two_factor_required: bool = strawberry.field(
+        description="True when roles were granted but this session lacks two-factor."
+    )

@@ -1,0 +1,201 @@
+"""Signing in and out, sessions, throttling, and who a request comes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from server.accounts import totp
+from server.accounts.errors import AccountsError
+from server.accounts.models import (
+    AdminGrant,
+    AdminRole,
+    ApiKey,
+    Membership,
+    Session,
+    SignInThrottle,
+    User,
+)
+from server.accounts.passwords import hash_password, verify_password
+from server.accounts.principal import ANONYMOUS, Principal, PrincipalKind
+from server.accounts.tokens import new_token, same, token_hash
+
+# Growing delays: after the free failures, each failure doubles the wait, up to a cap.
+FREE_FAILURES_PER_EMAIL = 5
+FREE_FAILURES_PER_IP = 20
+DELAY_S_MAX = 15 * 60
+FAILURES_FORGOTTEN_AFTER = timedelta(hours=1)
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+# Verifying against this when the email is unknown keeps both answers equally slow.
+_DUMMY_HASH = hash_password("no such user: constant-time answer")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    session: Session
+    user: User
+
+
+async def _blocked_for_s(key: str) -> int:
+    row = await SignInThrottle.get_or_none(key=key)
+    if row is None or row.blocked_until is None:
+        return 0
+    return max(0, int((row.blocked_until - _now()).total_seconds() + 0.999))
+
+
+async def _record_failure(key: str, free_failures: int) -> None:
+    now = _now()
+    row = await SignInThrottle.get_or_none(key=key)
+    if row is None or now - row.last_failure_at > FAILURES_FORGOTTEN_AFTER:
+        failures = 1
+    else:
+        failures = row.failures + 1
+    blocked_until = None
+    if failures > free_failures:
+        delay_s = min(2 ** (failures - free_failures - 1), DELAY_S_MAX)
+        blocked_until = now + timedelta(seconds=delay_s)
+    await SignInThrottle.update_or_create(
+        key=key,
+        defaults={"failures": failures, "last_failure_at": now, "blocked_until": blocked_until},
+    )
+
+
+async def _check_throttle(email: str, ip: str) -> None:
+    wait_s = max(await _blocked_for_s(f"email:{email}"), await _blocked_for_s(f"ip:{ip}"))
+    if wait_s:
+        raise AccountsError(
+            "TOO_MANY_ATTEMPTS", "email", f"too many failed sign-ins; try again in {wait_s} s"
+        )
+
+
+async def _fail(email: str, ip: str, code: str, field: str, message: str) -> AccountsError:
+    await _record_failure(f"email:{email}", FREE_FAILURES_PER_EMAIL)
+    await _record_failure(f"ip:{ip}", FREE_FAILURES_PER_IP)
+    return AccountsError(code, field, message)
+
+
+async def sign_in(
+    email: str,
+    password: str,
+    totp_code: str | None,
+    *,
+    ip: str,
+    user_agent: str,
+    lifetime_s: int,
+) -> SignedIn:
+    email = email.strip().lower()
+    await _check_throttle(email, ip)
+    user = await User.get_or_none(email=email)
+    password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not password_ok or not user.is_active:
+        # One answer for an unknown email, a wrong password and a blocked person.
+        raise await _fail(email, ip, "INVALID_CREDENTIALS", "password", "wrong email or password")
+    two_factor_passed = False
+    if user.totp_enabled_at and user.totp_secret:
+        if not totp_code:
+            raise AccountsError(
+                "TWO_FACTOR_REQUIRED", "totp", "enter the code from your authenticator app"
+            )
+        step = totp.matching_step(user.totp_secret, totp_code, user.totp_last_step)
+        if step is None:
+            raise await _fail(email, ip, "WRONG_TOTP", "totp", "wrong or already used code")
+        user.totp_last_step = step
+        await user.save(update_fields=["totp_last_step"])
+        two_factor_passed = True
+    await SignInThrottle.filter(key=f"email:{email}").delete()
+    membership = await Membership.filter(user=user).order_by("id").first()
+    if membership is None:  # every person has a personal account; reaching here is a bug
+        raise AccountsError("INVALID_CREDENTIALS", "password", "wrong email or password")
+    token, hashed = new_token()
+    session = await Session.create(
+        token_hash=hashed,
+        user=user,
+        active_account_id=membership.account_id,  # type: ignore[attr-defined]
+        two_factor_passed=two_factor_passed,
+        ip=ip[:64],
+        user_agent=user_agent[:200],
+        expires_at=_now() + timedelta(seconds=lifetime_s),
+    )
+    return SignedIn(token=token, session=session, user=user)
+
+
+async def end_session(session: Session) -> None:
+    session.ended_at = _now()
+    await session.save(update_fields=["ended_at"])
+
+
+async def end_all_sessions(user: User) -> None:
+    await Session.filter(user=user, ended_at=None).update(ended_at=_now())
+
+
+async def _principal_for_user(user: User, session: Session | None) -> Principal:
+    memberships = {
+        m.account_id: m.role  # type: ignore[attr-defined]
+        for m in await Membership.filter(user=user)
+    }
+    granted = frozenset(AdminRole(g.role) for g in await AdminGrant.filter(user=user))
+    in_force = session is not None and session.two_factor_passed and user.totp_enabled_at
+    account = await session.active_account if session else None
+    return Principal(
+        kind=PrincipalKind.USER,
+        user=user,
+        session=session,
+        account=account,
+        memberships=memberships,
+        admin_roles=granted if in_force else frozenset(),
+        dormant_admin_roles=frozenset() if in_force else granted,
+    )
+
+
+async def authenticate_session(token: str) -> Principal:
+    """The principal of a session token, or anonymous when it is unknown or over."""
+    session = await Session.get_or_none(token_hash=token_hash(token)).prefetch_related("user")
+    now = _now()
+    if session is None or session.ended_at or session.expires_at <= now:
+        return ANONYMOUS
+    if not session.user.is_active:
+        return ANONYMOUS
+    if now - session.last_seen_at > SESSION_TOUCH_INTERVAL:
+        session.last_seen_at = now
+        await session.save(update_fields=["last_seen_at"])
+    return await _principal_for_user(session.user, session)
+
+
+async def authenticate_api_key(secret: str) -> Principal:
+    parts = secret.split("_")
+    if len(parts) != 3 or parts[0] != "reck":
+        return ANONYMOUS
+    key = await ApiKey.get_or_none(lookup=parts[1]).prefetch_related("account")
+    if key is None or key.revoked_at or not same(key.secret_hash, token_hash(parts[2])):
+        return ANONYMOUS
+    now = _now()
+    if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
+        key.last_used_at = now
+        await key.save(update_fields=["last_used_at"])
+    return Principal(kind=PrincipalKind.API_KEY, api_key=key, account=key.account)
+
+
+async def authenticate(bearer: str | None, cookie: str | None) -> Principal:
+    """A bearer token (session token or API key) wins over the cookie."""
+    if bearer:
+        if bearer.startswith("reck_"):
+            return await authenticate_api_key(bearer)
+        return await authenticate_session(bearer)
+    if cookie:
+        return await authenticate_session(cookie)
+    return ANONYMOUS
+
+
+async def switch_account(principal: Principal, account_id: int) -> Session:
+    if principal.session is None or principal.role_in(account_id) is None:
+        raise AccountsError("NOT_FOUND", "accountId", "no such account among yours")
+    session = principal.session
+    session.active_account_id = account_id  # type: ignore[attr-defined]
+    await session.save(update_fields=["active_account_id"])
+    return session
