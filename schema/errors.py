@@ -6,6 +6,7 @@ from enum import Enum
 
 import strawberry
 
+from schema.permissions import THROUGH_PARENT, policy
 from server.accounts.errors import AccountsError
 
 
@@ -34,6 +35,7 @@ class ErrorCode(Enum):
     IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type(description="One reason a mutation was refused; nothing was changed.")
 class MutationError:
     field: str | None = strawberry.field(description="The input field concerned, if one.")

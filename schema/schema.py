@@ -48,10 +48,9 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
-        extensions=[  # an instance is what Strawberry documents for MaskErrors
-            MaskErrors(  # type: ignore[list-item]
-                should_mask_error=_is_internal,
-                error_message="internal error; it was logged",
+        extensions=[
+            lambda: MaskErrors(
+                should_mask_error=_is_internal, error_message="internal error; it was logged"
             )
         ],
     )

@@ -128,10 +128,13 @@ def run_rec(
 
 
 class LiveServer:
-    def __init__(self, url: str, process: subprocess.Popen[str], log_path: Path) -> None:
+    def __init__(
+        self, url: str, process: subprocess.Popen[str], log_path: Path, data_dir: Path
+    ) -> None:
         self.url = url
         self.process = process
         self.log_path = log_path
+        self.data_dir = data_dir
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -184,7 +187,7 @@ def served(settings: Settings, *setup: str, **env_extra: str) -> Iterator[LiveSe
     url = f"http://127.0.0.1:{settings.port}"
     try:
         wait_for_http(url + "/healthz", process)
-        yield LiveServer(url, process, log_path)
+        yield LiveServer(url, process, log_path, settings.data_dir)
     finally:
         process.terminate()
         process.wait(timeout=20)

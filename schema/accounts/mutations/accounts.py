@@ -9,7 +9,15 @@ from strawberry.types import Info
 
 from schema.accounts.types import Account, MemberRole
 from schema.errors import MutationError, error, from_domain
-from schema.permissions import AccountRole, SignedIn, decode_account_id, decode_id, mutation
+from schema.permissions import (
+    THROUGH_PARENT,
+    AccountRole,
+    SignedIn,
+    decode_account_id,
+    decode_id,
+    mutation,
+    policy,
+)
 from server.accounts import services
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
@@ -58,6 +66,7 @@ class RemoveMemberInput:
     user_id: strawberry.ID
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class AccountPayload:
     account: Account | None

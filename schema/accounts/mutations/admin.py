@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from schema.accounts.types import AdminRole, User
 from schema.errors import MutationError, error
-from schema.permissions import Admin, decode_id, mutation
+from schema.permissions import THROUGH_PARENT, Admin, decode_id, mutation, policy
 from server.accounts import services
 from server.accounts.models import AdminRole as AdminRoleValue
 from server.accounts.models import User as UserRow
@@ -22,6 +22,7 @@ class AdminRoleInput:
     reason: str
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class AdminRolePayload:
     user: User | None

@@ -7,7 +7,15 @@ from strawberry.types import Info
 
 from schema.accounts.types import ApiKey
 from schema.errors import MutationError, error, from_domain
-from schema.permissions import AccountRole, SignedIn, decode_account_id, decode_id, mutation
+from schema.permissions import (
+    THROUGH_PARENT,
+    AccountRole,
+    SignedIn,
+    decode_account_id,
+    decode_id,
+    mutation,
+    policy,
+)
 from server.accounts import api_keys
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
@@ -25,6 +33,7 @@ class CreateApiKeyInput:
     )
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class CreateApiKeyPayload:
     api_key: ApiKey | None
@@ -37,6 +46,7 @@ class RevokeApiKeyInput:
     id: strawberry.ID
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class RevokeApiKeyPayload:
     api_key: ApiKey | None

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from schema.errors import MutationError, from_domain
-from schema.permissions import SignedIn, mutation
+from schema.permissions import THROUGH_PARENT, SignedIn, mutation, policy
 from server.accounts import services
 from server.accounts.errors import AccountsError
 
@@ -34,12 +34,14 @@ class DisableTwoFactorInput:
     code: str
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class SecurityPayload:
     ok: bool
     errors: list[MutationError]
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class TwoFactorSetupPayload:
     secret: str | None = strawberry.field(description="Base32 secret for manual entry.")

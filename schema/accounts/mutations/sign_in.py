@@ -8,7 +8,7 @@ from strawberry.types import Info
 from schema.accounts.types import User, Viewer
 from schema.accounts.viewer import viewer_of
 from schema.errors import MutationError, from_domain
-from schema.permissions import Anyone, SignedIn, mutation
+from schema.permissions import THROUGH_PARENT, Anyone, SignedIn, mutation, policy
 from server.accounts import services
 from server.accounts.errors import AccountsError
 from server.accounts.sign_in import authenticate_session, end_session, sign_in
@@ -22,6 +22,7 @@ class RegisterInput:
     language: str = "ca"
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class RegisterPayload:
     user: User | None
@@ -35,6 +36,7 @@ class LoginInput:
     totp: str | None = strawberry.field(default=None, description="The authenticator's code.")
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class LoginPayload:
     token: str | None = strawberry.field(
@@ -44,6 +46,7 @@ class LoginPayload:
     errors: list[MutationError]
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class LogoutPayload:
     errors: list[MutationError]
@@ -65,6 +68,7 @@ class ResetPasswordInput:
     new_password: str
 
 
+@policy(THROUGH_PARENT)
 @strawberry.type
 class AccessPayload:
     """The outcome of a mutation that returns nothing but success or errors."""

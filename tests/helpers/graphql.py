@@ -1,0 +1,82 @@
+"""A GraphQL client for tests: real HTTP, a cookie jar like a browser's, or a bearer token."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from server.accounts import totp
+
+
+class GraphQLClient:
+    def __init__(self, url: str, token: str | None = None) -> None:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=url, headers=headers, timeout=20)
+
+    def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.http.post("/graphql", json={"query": query, "variables": variables or {}})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = self.raw(query, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def mutate(self, name: str, query: str, input: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Runs a mutation whose payload must come back without errors; returns the payload."""
+        variables = {"input": input} if input is not None else None
+        payload = self.data(query, variables)[name]
+        assert payload["errors"] == [], payload["errors"]
+        return payload
+
+    def refusal(self, query: str, variables: dict[str, Any] | None = None) -> str:
+        """The top-level error code of a refused request (UNAUTHENTICATED or FORBIDDEN)."""
+        body = self.raw(query, variables)
+        assert body.get("errors"), body
+        return body["errors"][0]["extensions"]["code"]
+
+
+LOGIN = """mutation($input: LoginInput!) { login(input: $input) {
+  token errors { field code message } viewer { user { email } activeAccount { id name } } } }"""
+REGISTER = """mutation($input: RegisterInput!) { register(input: $input) {
+  user { id email } errors { field code message } } }"""
+
+
+def register(url: str, email: str, password: str, name: str = "Test Person") -> GraphQLClient:
+    """A new person, signed in by cookie, as a browser would be."""
+    client = GraphQLClient(url)
+    client.mutate("register", REGISTER, {"email": email, "password": password, "name": name})
+    client.mutate("login", LOGIN, {"email": email, "password": password})
+    return client
+
+
+def demo_admin(url: str, data_dir: Path, role: str) -> GraphQLClient:
+    """The demo administrator of that role, signed in with two-factor."""
+    sign_ins = json.loads((data_dir / "demo-credentials.json").read_text())
+    entry = next(e for e in sign_ins if e["role"] == role)
+    client = GraphQLClient(url)
+    code = totp.code_at(entry["totp_secret"], totp.current_step())
+    payload = client.data(
+        LOGIN, {"input": {"email": entry["email"], "password": entry["password"], "totp": code}}
+    )["login"]
+    if payload["errors"] and payload["errors"][0]["code"] == "WRONG_TOTP":  # used this step
+        code = totp.code_at(entry["totp_secret"], totp.current_step() + 1)
+        payload = client.data(
+            LOGIN, {"input": {"email": entry["email"], "password": entry["password"], "totp": code}}
+        )["login"]
+    assert payload["errors"] == [], payload["errors"]
+    return client
+
+
+def token_from_outbox(admin: GraphQLClient, to: str, path: str) -> str:
+    mails = admin.data("{ sandboxOutbox(first: 20) { to subject body } }")["sandboxOutbox"]
+    for mail in mails:
+        found = re.search(rf"/wallet/{path}\?token=(\S+)", mail["body"])
+        if mail["to"] == to and found:
+            return found.group(1)
+    raise AssertionError(f"no {path} mail to {to}")
