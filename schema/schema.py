@@ -12,13 +12,16 @@ from schema.accounts.schema import AccountMutationRoot, AccountQueries
 from schema.accounts.types import Account, ApiKey, User
 from schema.currencies.schema import CurrencyQueries
 from schema.currencies.types import Currency
+from schema.events import EventSubscriptions
+from schema.kyc.schema import KycMutations, KycQueries
+from schema.kyc.types import KycDocument
 from schema.permissions import Anyone, field
 
-NODE_TYPES: list[type] = [Currency, Account, User, ApiKey]
+NODE_TYPES: list[type] = [Currency, Account, User, ApiKey, KycDocument]
 
 
 @strawberry.type
-class Query(CurrencyQueries, AccountQueries):
+class Query(CurrencyQueries, AccountQueries, KycQueries):
     @field(rule=Anyone(), description="Any object the viewer may see, by its ID; null otherwise.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         try:
@@ -33,7 +36,12 @@ class Query(CurrencyQueries, AccountQueries):
 
 
 @strawberry.type
-class Mutation(AccountMutationRoot):
+class Mutation(AccountMutationRoot, KycMutations):
+    pass
+
+
+@strawberry.type
+class Subscription(EventSubscriptions):
     pass
 
 
@@ -47,6 +55,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         extensions=[
             lambda: MaskErrors(

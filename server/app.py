@@ -28,9 +28,12 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from schema.context import Context, build_context, runtime_from_scope
+from schema.context import Context, build_context, credentials, runtime_from_scope
 from schema.schema import build_schema
+from server.accounts.sign_in import authenticate
 from server.branding import REQUIRED_ASSETS, Branding, load_all
+from server.kyc.models import KycDocument as KycDocumentRow
+from server.kyc.services import document_path, may_read
 from server.logs import request_id_var
 from server.runtime import Runtime
 from server.settings import PROJECT_ROOT, Settings
@@ -61,6 +64,7 @@ def create_app(settings: Settings) -> RecASGI:
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=10),
+        multipart_uploads_enabled=True,  # KYC documents; CSRF-safe: see docs/api-access.md
     )
     pages = _Pages(runtime)
 
@@ -83,6 +87,7 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/wallet/manifest.webmanifest", pages.manifest),
             Route("/admin/", pages.admin),
             Route("/branding/{folder}/{filename}", pages.branding_asset),
+            Route("/kyc/documents/{document_id:int}", _kyc_document),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
@@ -146,6 +151,24 @@ async def _readyz(request: Request) -> JSONResponse:
         "stores": {name: "up" if up else "down" for name, up in stores.items()},
     }
     return JSONResponse(body, status_code=200 if ready else 503)
+
+
+async def _kyc_document(request: Request) -> Response:
+    """A KYC file, for its account's holder or owners, its uploader and KYC officers."""
+    runtime = runtime_from_scope(request.scope)
+    bearer, cookie = credentials(request.scope)
+    principal = await authenticate(bearer, cookie)
+    document = await KycDocumentRow.get_or_none(id=request.path_params["document_id"])
+    if principal.is_anonymous:
+        return JSONResponse({"error": "UNAUTHENTICATED"}, status_code=401)
+    if document is None or not may_read(principal, document):
+        return JSONResponse({"error": "NOT_FOUND"}, status_code=404)  # no hint it exists
+    return FileResponse(
+        document_path(document, runtime.settings.kyc_dir),
+        media_type=document.content_type,
+        filename=f"{document.kind}-{document.id}",
+        headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"},
+    )
 
 
 class _Pages:

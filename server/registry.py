@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beanie import Document
 
+from server.events.models import DOCUMENT_MODELS as EVENT_DOCUMENTS
 from server.ledger.models import DOCUMENT_MODELS as LEDGER_DOCUMENTS
 
-DOCUMENT_MODELS: list[type[Document]] = [*LEDGER_DOCUMENTS]
+DOCUMENT_MODELS: list[type[Document]] = [*LEDGER_DOCUMENTS, *EVENT_DOCUMENTS]

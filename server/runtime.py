@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from server.branding import Branding
+from server.events.hub import EventHub
+from server.kyc.services import expire_documents
 from server.mail import Mailer, mailer_for
 from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
@@ -23,9 +27,12 @@ class Runtime:
     schema: Any  # strawberry.Schema; typed loosely so that server/ never imports schema/
     documents: DocumentStore | None = field(default=None, init=False)
     mailer: Mailer = field(init=False)
+    events: EventHub = field(init=False)
+    _jobs: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.mailer = mailer_for(self.settings)
+        self.events = EventHub()
 
     @property
     def default_branding(self) -> Branding:
@@ -45,9 +52,16 @@ class Runtime:
             settings.store_timeout_s,
         )
         await self.documents.open()
+        await self.events.start()
+        self._jobs.append(asyncio.create_task(_every(60, expire_documents), name="kyc-expiry"))
         log.info("stores open")
 
     async def stop(self) -> None:
+        for job in self._jobs:
+            job.cancel()
+        await asyncio.gather(*self._jobs, return_exceptions=True)
+        self._jobs.clear()
+        await self.events.stop()
         if self.documents is not None:
             await self.documents.close()
             self.documents = None
@@ -59,3 +73,13 @@ class Runtime:
             "relational": await ping_relational(timeout_s),
             "documents": self.documents is not None and await self.documents.ping(),
         }
+
+
+async def _every(interval_s: float, job: Callable[[], Awaitable[object]]) -> None:
+    """Runs a periodic job in this process; a failure is logged and retried next time."""
+    while True:
+        try:
+            await job()
+        except Exception:  # keep the job alive: the next run may succeed
+            log.exception("periodic job %s failed", getattr(job, "__name__", job))
+        await asyncio.sleep(interval_s)

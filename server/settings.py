@@ -68,6 +68,11 @@ class Settings:
         return self.data_dir / "rec.sqlite3"
 
     @property
+    def kyc_dir(self) -> Path:
+        """KYC files: outside the databases, under random names, readable by us only."""
+        return self.data_dir / "kyc"
+
+    @property
     def embedded_documents_dir(self) -> Path:
         return self.data_dir / "documents"
 

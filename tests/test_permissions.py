@@ -69,6 +69,8 @@ SUPERADMIN = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "superadm
 OWNERS = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "owner": ALLOW}
 OWNERS_MANAGERS_ADMINS = ADMINS | {"owner": ALLOW, "manager": ALLOW}
 OWNERS_ADMINS = ADMINS | {"owner": ALLOW}
+KYC_OFFICERS = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "kyc_officer": ALLOW}
+OWNERS_KYC_OFFICERS = KYC_OFFICERS | {"owner": ALLOW}
 
 EXPECTED: dict[str, dict[str, str]] = {
     "Query.currencies": EVERYONE,
@@ -98,7 +100,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.revokeApiKey": PEOPLE,  # then: owners of the key's account, else NOT_FOUND
     "Mutation.grantAdminRole": SUPERADMIN,
     "Mutation.revokeAdminRole": SUPERADMIN,
+    "Query.kycTiers": EVERYONE,
+    "Query.kycReviewQueue": KYC_OFFICERS,
+    "Mutation.submitKycDocument": PEOPLE,  # then: holder or owner of the active account
+    "Mutation.reviewKycDocument": KYC_OFFICERS,
+    "Mutation.setAccountKycTier": KYC_OFFICERS,
+    "Mutation.updateKycTier": SUPERADMIN,
+    "Subscription.viewerEvents": PEOPLE,
     "Account.members": OWNERS_MANAGERS_ADMINS,
+    "Account.kycDocuments": OWNERS_KYC_OFFICERS,
     "Account.apiKeys": OWNERS_ADMINS,
 }
 

@@ -6,7 +6,9 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
+from strawberry.types import Info
 
+from schema.kyc.types import KycDocument
 from schema.permissions import (
     THROUGH_PARENT,
     AccountRole,
@@ -23,12 +25,15 @@ from server.accounts.models import AdminRole as AdminRoleValue
 from server.accounts.models import ApiKey as ApiKeyRow
 from server.accounts.models import MemberRole as MemberRoleValue
 from server.accounts.models import User as UserRow
+from server.currencies.services import get_currency
+from server.kyc import services as kyc
 
 AccountKind = strawberry.enum(AccountKindValue, name="AccountKind")
 MemberRole = strawberry.enum(MemberRoleValue, name="MemberRole")
 AdminRole = strawberry.enum(AdminRoleValue, name="AdminRole")
 ALL_ADMINS = Admin(AdminRoleValue)
 OWNER = MemberRoleValue.OWNER
+HOLDER = MemberRoleValue.HOLDER
 MANAGER = MemberRoleValue.MANAGER
 
 
@@ -178,9 +183,18 @@ class Account(relay.Node):
     def handle(self) -> str:
         return self.row.handle
 
-    @strawberry.field(description="KYC tier: 0 cannot send; higher tiers have higher limits.")
-    def kyc_tier(self) -> int:
-        return self.row.kyc_tier
+    @strawberry.field(
+        description="KYC tier in a currency (default: the main one): 0 cannot send; higher "
+        "tiers have higher limits."
+    )
+    async def kyc_tier(self, info: Info, currency: str | None = None) -> int | None:
+        code = currency or info.context.runtime.settings.default_currency
+        row = await get_currency(code)
+        return None if row is None else await kyc.effective_level(self.row.id, row.id)
+
+    @field(rule=AnyOf(AccountRole([HOLDER, OWNER], None), Admin([AdminRoleValue.KYC_OFFICER])))
+    async def kyc_documents(self) -> list[KycDocument]:
+        return [KycDocument(row=row) for row in await kyc.documents_of(self.row.id)]
 
     @field(rule=AnyOf(AccountRole([OWNER, MANAGER], None), ALL_ADMINS))
     async def members(self) -> list[Member]:

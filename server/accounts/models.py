@@ -55,7 +55,6 @@ class Account(Model):
     kind = fields.CharEnumField(AccountKind, max_length=16)
     name = fields.CharField(max_length=120)
     handle = fields.CharField(max_length=32, unique=True)
-    kyc_tier = fields.SmallIntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from server.accounts.models import AccountKind
 from server.accounts.services import create_account
 from server.branding import Branding
 from server.currencies.models import Currency
+from server.kyc.services import ensure_default_tiers
 from server.ledger.services import open_wallet
 
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
@@ -57,6 +58,7 @@ async def install_currency(branding: Branding) -> tuple[Currency, bool]:
                 f"uses {currency.decimals}; it cannot change to {branding.theme.decimals}"
             )
         await currency.update_from_dict(_fields(branding)).save()
+    await ensure_default_tiers(currency.id, currency.decimals)
     assert currency.issuer_account_id is not None  # type: ignore[attr-defined]
     await open_wallet(currency.issuer_account_id, currency.code, is_issuer=True)  # type: ignore[attr-defined]
     return currency, created

@@ -17,7 +17,6 @@ class Migration(migrations.Migration):
                 ('kind', fields.CharEnumField(description='PERSONAL: personal\nBUSINESS: business\nISSUER: issuer', enum_type=AccountKind, max_length=16)),
                 ('name', fields.CharField(max_length=120)),
                 ('handle', fields.CharField(unique=True, max_length=32)),
-                ('kyc_tier', fields.SmallIntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'accounts', 'app': 'rec', 'pk_attr': 'id'},

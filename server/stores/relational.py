@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "server.accounts.models",
     "server.directory.models",
     "server.mail.models",
+    "server.kyc.models",
 ]
 APP_LABEL = "rec"
 

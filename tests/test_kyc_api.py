@@ -1,0 +1,234 @@
+"""KYC over the API: multipart uploads, who may read a file, an officer's decision seen live."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from server.accounts import totp
+from tests.conftest import LiveServer
+from tests.helpers.graphql import LOGIN, GraphQLClient, demo_admin, register
+
+PASSWORD = "a long enough passphrase"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
+SUBMIT = """mutation($input: SubmitKycDocumentInput!) { submitKycDocument(input: $input) {
+  document { id kind status contentType sizeBytes downloadUrl } errors { field code message } } }"""
+TIER = "{ viewer { activeAccount { id kycTier kycDocuments { id status reason } } } }"
+REVIEW = """mutation($input: ReviewKycDocumentInput!) { reviewKycDocument(input: $input) {
+  document { status reason expiresAt } errors { field code message } } }"""
+
+
+def _email() -> str:
+    return f"k{uuid.uuid4().hex[:10]}@example.org"
+
+
+def upload(client: GraphQLClient, kind: str, content: bytes, filename: str = "id.png") -> dict:
+    """The GraphQL multipart request spec, as a browser's form would send it."""
+    operations = {"query": SUBMIT, "variables": {"input": {"kind": kind, "file": None}}}
+    response = client.http.post(
+        "/graphql",
+        data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.input.file"]}),
+        },
+        files={"0": (filename, content, "image/png")},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["submitKycDocument"]
+
+
+def _officer(url: str, superadmin: GraphQLClient) -> GraphQLClient:
+    """A new person made KYC officer, who turns on two-factor and signs in with it."""
+    email = _email()
+    person = register(url, email, PASSWORD, "Officer")
+    setup = person.mutate(
+        "startTwoFactorSetup",
+        """mutation { startTwoFactorSetup {
+        secret provisioningUri errors { code } } }""",
+    )
+    secret = setup["secret"]
+    person.mutate(
+        "confirmTwoFactor",
+        """mutation($input: TwoFactorCodeInput!) {
+        confirmTwoFactor(input: $input) { ok errors { code } } }""",
+        {"code": totp.code_at(secret, totp.current_step() - 1)},
+    )
+    user_id = person.data("{ viewer { user { id } } }")["viewer"]["user"]["id"]
+    superadmin.mutate(
+        "grantAdminRole",
+        """mutation($input: AdminRoleInput!) {
+        grantAdminRole(input: $input) { user { id } errors { code } } }""",
+        {"userId": user_id, "role": "KYC_OFFICER", "reason": "reviews documents"},
+    )
+    officer = GraphQLClient(url)
+    officer.mutate(
+        "login",
+        LOGIN,
+        {"email": email, "password": PASSWORD, "totp": totp.code_at(secret, totp.current_step())},
+    )
+    return officer
+
+
+@pytest.fixture(scope="module")
+def superadmin(live_server: LiveServer) -> GraphQLClient:
+    return demo_admin(live_server.url, live_server.data_dir, "superadmin")
+
+
+@pytest.fixture(scope="module")
+def officer(live_server: LiveServer, superadmin: GraphQLClient) -> GraphQLClient:
+    return _officer(live_server.url, superadmin)
+
+
+def test_kyc_tiers_are_public_with_money_as_decimal_strings(live_server: LiveServer) -> None:
+    tiers = GraphQLClient(live_server.url).data("""{ kycTiers(currency: "REC") { level name canSend
+        perPaymentLimit { amount currency } maxBalance { amount } onMap requiredDocuments } }""")
+    assert tiers["kycTiers"][1] == {
+        "level": 1,
+        "name": "KYC1",
+        "canSend": True,
+        "perPaymentLimit": {"amount": "2500.00", "currency": "REC"},
+        "maxBalance": {"amount": "10000.00"},
+        "onMap": False,
+        "requiredDocuments": ["ID_DOCUMENT"],
+    }
+    assert tiers["kycTiers"][2]["perPaymentLimit"] is None
+
+
+def test_uploads_are_checked_by_content_and_size(live_server: LiveServer) -> None:
+    person = register(live_server.url, _email(), PASSWORD)
+    fake = upload(person, "ID_DOCUMENT", b"GIF89a not allowed", "id.png")
+    assert fake == {
+        "document": None,
+        "errors": [
+            {"field": "file", "code": "INVALID_INPUT", "message": "send a PDF, JPEG or PNG file"}
+        ],
+    }
+    huge = upload(person, "ID_DOCUMENT", PNG + b"\x00" * (10 * 1024 * 1024))
+    assert huge["errors"][0]["message"] == "10 MB at most"
+    assert person.data(TIER)["viewer"]["activeAccount"]["kycDocuments"] == []
+
+
+def test_a_document_is_readable_by_its_owner_and_officers_only(
+    live_server: LiveServer, officer: GraphQLClient
+) -> None:
+    owner = register(live_server.url, _email(), PASSWORD)
+    document = upload(owner, "ID_DOCUMENT", PNG)["document"]
+    assert document["status"] == "SUBMITTED" and document["contentType"] == "image/png"
+    url = document["downloadUrl"]
+
+    mine = owner.http.get(url)
+    assert mine.status_code == 200 and mine.content == PNG
+    assert mine.headers["cache-control"] == "private, no-store"
+    assert officer.http.get(url).content == PNG
+    stranger = register(live_server.url, _email(), PASSWORD)
+    assert stranger.http.get(url).status_code == 404
+    assert httpx.get(live_server.url + url).status_code == 401
+    by_node = "query($id: ID!) { node(id: $id) { ... on KycDocument { status } } }"
+    assert stranger.data(by_node, {"id": document["id"]}) == {"node": None}
+    assert owner.data(by_node, {"id": document["id"]}) == {"node": {"status": "SUBMITTED"}}
+    assert stranger.refusal("{ kycReviewQueue { document { id } } }") == "FORBIDDEN"
+
+
+def test_an_officers_decision_changes_the_tier_and_reaches_the_person_live(
+    live_server: LiveServer, officer: GraphQLClient
+) -> None:
+    email = _email()
+    person = register(live_server.url, email, PASSWORD)
+    document = upload(person, "ID_DOCUMENT", PNG)["document"]
+    assert person.data(TIER)["viewer"]["activeAccount"]["kycTier"] == 0
+
+    cookie = f"rec_session={person.http.cookies['rec_session']}"
+    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
+    with connect(
+        ws_url,
+        subprotocols=["graphql-transport-ws"],
+        additional_headers={"Cookie": cookie},
+        open_timeout=10,
+    ) as socket:
+        socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+        socket.send(
+            json.dumps(
+                {
+                    "id": "events",
+                    "type": "subscribe",
+                    "payload": {"query": "subscription { viewerEvents { type data } }"},
+                }
+            )
+        )
+
+        queue = officer.data("{ kycReviewQueue(first: 100) { document { id } account { name } } }")
+        assert document["id"] in [item["document"]["id"] for item in queue["kycReviewQueue"]]
+        no_reason = officer.data(REVIEW, {"input": {"id": document["id"], "decision": "DECLINE"}})[
+            "reviewKycDocument"
+        ]
+        assert no_reason["errors"][0]["field"] == "reason"
+        approved = officer.mutate(
+            "reviewKycDocument",
+            REVIEW,
+            {"id": document["id"], "decision": "APPROVE", "reason": "checked at the counter"},
+        )
+        assert approved["document"]["status"] == "APPROVED"
+
+        received = [json.loads(socket.recv(timeout=10)) for _ in range(2)]
+    events = [m["payload"]["data"]["viewerEvents"] for m in received]
+    assert [e["type"] for e in events] == ["kyc_document.approved", "kyc_tier.changed"]
+    assert events[1]["data"]["to"] == 1
+    assert person.data(TIER)["viewer"]["activeAccount"]["kycTier"] == 1
+
+    again = officer.data(
+        REVIEW,
+        {"input": {"id": document["id"], "decision": "DECLINE", "reason": "changed my mind"}},
+    )["reviewKycDocument"]
+    assert again["errors"][0]["message"] == "this document was already decided"
+
+
+def test_only_officers_decide_and_only_superadmins_change_limits(
+    live_server: LiveServer, officer: GraphQLClient
+) -> None:
+    person = register(live_server.url, _email(), PASSWORD)
+    document = upload(person, "ID_DOCUMENT", PNG)["document"]
+    assert person.refusal(REVIEW, {"input": {"id": document["id"], "decision": "APPROVE"}}) == (
+        "FORBIDDEN"
+    )
+    update = """mutation($input: UpdateKycTierInput!) { updateKycTier(input: $input) {
+        tier { perPaymentLimit { amount } } errors { field code } } }"""
+    change = {"input": {"currency": "REC", "level": 1, "reason": "x", "perPaymentLimit": "1.00"}}
+    assert officer.refusal(update, change) == "FORBIDDEN"
+    assert person.data(TIER)["viewer"]["activeAccount"]["kycDocuments"][0]["status"] == (
+        "SUBMITTED"
+    )
+
+
+def test_a_superadmin_changes_a_tiers_limits_for_everyone(
+    live_server: LiveServer, superadmin: GraphQLClient
+) -> None:
+    update = """mutation($input: UpdateKycTierInput!) { updateKycTier(input: $input) {
+        tier { perPaymentLimit { amount } maxBalance { amount } } errors { field code } } }"""
+    bad = superadmin.data(
+        update,
+        {"input": {"currency": "REC", "level": 1, "reason": "x", "perPaymentLimit": "12.345"}},
+    )["updateKycTier"]
+    assert bad == {"tier": None, "errors": [{"field": "perPaymentLimit", "code": "INVALID_AMOUNT"}]}
+    changed = superadmin.mutate(
+        "updateKycTier",
+        update,
+        {
+            "currency": "REC",
+            "level": 1,
+            "reason": "council decision 42",
+            "perPaymentLimit": "750.50",
+            "unlimited": ["maxBalance"],
+        },
+    )
+    assert changed["tier"] == {"perPaymentLimit": {"amount": "750.50"}, "maxBalance": None}
+    public = GraphQLClient(live_server.url).data(
+        '{ kycTiers(currency: "REC") { level perPaymentLimit { amount } } }'
+    )["kycTiers"]
+    assert public[1] == {"level": 1, "perPaymentLimit": {"amount": "750.50"}}
+    log = superadmin.data("{ auditLog(first: 1) { action reason } }")["auditLog"]
+    assert log == [{"action": "kyc_tier.update", "reason": "council decision 42"}]
