@@ -8,6 +8,7 @@ queries. Running one here goes through the very schema integrators use.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -49,15 +50,22 @@ def load_operations(folder: Path) -> dict[str, Operation]:
 
 
 async def execute(
-    scope: dict[str, Any], operation: Operation, variables: dict[str, Any] | None = None
+    scope: MutableMapping[str, Any],
+    operation: Operation,
+    variables: dict[str, Any] | None = None,
+    response: Any = None,
 ) -> dict[str, Any]:
-    """Runs a named operation for the connection whose ASGI scope is given."""
+    """Runs a named operation for the connection whose ASGI scope is given.
+
+    `response` (a Starlette Response) receives the cookies a mutation sets, for HTTP
+    form handlers such as the admin panel's sign-in.
+    """
     runtime = runtime_from_scope(scope)
     result = await runtime.schema.execute(
         operation.document,
         variable_values=variables or {},
         operation_name=operation.name,
-        context_value=await build_context(runtime, scope),
+        context_value=await build_context(runtime, scope, response=response),
     )
     if result.errors:
         raise OperationError("; ".join(error.message for error in result.errors))

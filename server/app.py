@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from admin_ui import session as admin_session
 from schema.context import Context, build_context, credentials, runtime_from_scope
 from schema.schema import build_schema
 from server.accounts.sign_in import authenticate
@@ -86,6 +87,8 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/wallet/", pages.wallet),
             Route("/wallet/manifest.webmanifest", pages.manifest),
             Route("/admin/", pages.admin),
+            Route("/admin/sign-in", admin_session.sign_in, methods=["POST"]),
+            Route("/admin/sign-out", admin_session.sign_out, methods=["POST"]),
             Route("/branding/{folder}/{filename}", pages.branding_asset),
             Route("/kyc/documents/{document_id:int}", _kyc_document),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

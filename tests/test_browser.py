@@ -1,9 +1,14 @@
 """The wallet and the admin panel in real Chromium: live data, nothing from outside."""
 
+import uuid
+
 import pytest
 
+from server.accounts import totp
+from server.demo import saved_sign_ins
 from tests.conftest import LiveServer
 from tests.helpers.browser import PageWatch
+from tests.helpers.graphql import register
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +30,52 @@ async def test_wallet_renders_the_currency_live_in_its_colours(
     assert page.remote_requests == [] and page.errors == []
 
 
-async def test_admin_lists_the_currencies_from_the_schema(
+async def _sign_in_as_superadmin(page: PageWatch, live_server: LiveServer) -> None:
+    entry = next(e for e in saved_sign_ins(live_server.data_dir) if e["role"] == "superadmin")
+    await page.page.fill("input[name=email]", entry["email"])
+    await page.page.fill("input[name=password]", entry["password"])
+    # A code of the next step: the step now may already be used by another test's sign-in.
+    await page.page.fill(
+        "input[name=totp]", totp.code_at(entry["totp_secret"], totp.current_step() + 1)
+    )
+    await page.page.click("button[type=submit]")
+
+
+async def test_admin_asks_to_sign_in_and_says_what_went_wrong(
     live_server: LiveServer, page: PageWatch
 ) -> None:
     await page.page.goto(live_server.url + "/admin/")
+    await page.page.get_by_test_id("sign-in").wait_for(timeout=15000)
+    assert await page.page.get_by_test_id("currencies").count() == 0
+    await page.page.fill("input[name=email]", "nobody@example.org")
+    await page.page.fill("input[name=password]", "not the password")
+    await page.page.click("button[type=submit]")
+    error = page.page.get_by_test_id("sign-in-error")
+    await error.wait_for(timeout=15000)
+    assert await error.inner_text() == "Wrong email or password."
+    assert not any(c["name"] == "rec_session" for c in await page.page.context.cookies())
+    assert page.remote_requests == [] and page.errors == []
+
+
+async def test_an_administrator_signs_in_with_two_factor_and_sees_currencies_and_mail(
+    live_server: LiveServer, page: PageWatch
+) -> None:
+    email = f"new-{uuid.uuid4().hex[:8]}@example.org"
+    register(live_server.url, email, "a long enough passphrase")  # sends a verification mail
+    await page.page.goto(live_server.url + "/admin/")
+    await page.page.get_by_test_id("sign-in").wait_for(timeout=15000)
+    await _sign_in_as_superadmin(page, live_server)
     row = page.page.get_by_test_id("currency-REC")
     await row.wait_for(timeout=15000)
     text = await row.inner_text()
     assert "REC, moneda ciutadana de Barcelona" in text and "Europe/Madrid" in text
+    outbox = await page.page.get_by_test_id("outbox").inner_text()
+    assert email in outbox and "Confirm your email" in outbox
+    cookie = next(c for c in await page.page.context.cookies() if c["name"] == "rec_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+    await page.page.click("text=Sign out")
+    await page.page.get_by_test_id("sign-in").wait_for(timeout=15000)
     assert page.remote_requests == [] and page.errors == []
 
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from server.accounts import totp
 from server.settings import PROJECT_ROOT
 from server.stores.embedded import EmbeddedDocumentServer, free_port
 from tests.conftest import run_rec
@@ -94,6 +95,23 @@ async def _renders(page: PageWatch, url: str, test_id: str, text: str) -> None:
     assert text in await element.inner_text()
 
 
+async def _sign_in_to_admin(page: PageWatch, base: str, output: str, step_offset: int) -> None:
+    """Signs in with the superadmin's printed password and two-factor secret."""
+    found = re.search(
+        r"(superadmin@\S+)\s+(\S+)\s+\(superadmin\)\s+two-factor secret[^:]*: (\w+)", output
+    )
+    assert found, output
+    email, password, secret = found.groups()
+    await page.page.goto(base + "/admin/")
+    await page.page.get_by_test_id("sign-in").wait_for(timeout=20000)
+    await page.page.fill("input[name=email]", email)
+    await page.page.fill("input[name=password]", password)
+    await page.page.fill(
+        "input[name=totp]", totp.code_at(secret, totp.current_step() + step_offset)
+    )
+    await page.page.click("button[type=submit]")
+
+
 async def test_make_run_serves_everything_stops_cleanly_and_keeps_data(
     tmp_path: Path, page: PageWatch
 ) -> None:
@@ -114,7 +132,11 @@ async def test_make_run_serves_everything_stops_cleanly_and_keeps_data(
         currencies = httpx.post(base + "/graphql", json={"query": "{ currencies { code name } }"})
         assert currencies.json() == {"data": {"currencies": [{"code": "REC", "name": "REC"}]}}
         await _renders(page, base + "/wallet/", "currency-name", "REC")
-        await _renders(page, base + "/admin/", "currency-REC", "REC, moneda ciutadana")
+        await _sign_in_to_admin(page, base, first.text(), step_offset=0)
+        await page.page.get_by_test_id("currency-REC").wait_for(timeout=20000)
+        assert (
+            "REC, moneda ciutadana" in await page.page.get_by_test_id("currency-REC").inner_text()
+        )
 
         # Something new, written while it runs, must still be there after a restart.
         admin_env = {
@@ -155,6 +177,9 @@ async def test_make_run_serves_everything_stops_cleanly_and_keeps_data(
         admin_env["REC_MONGODB_URL"] = mongodb_url
         assert "already held" in run_rec(*args, env=admin_env).stdout
         await _renders(page, base + "/wallet/", "currency-name", "REC")
+        await page.page.context.clear_cookies()
+        await _sign_in_to_admin(page, base, second.text(), step_offset=1)
+        await page.page.get_by_test_id("currency-REC").wait_for(timeout=20000)
     finally:
         status = second.press_ctrl_c()
     assert status in (0, -signal.SIGINT)
