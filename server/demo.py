@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
+from server import clock
 from server.accounts import totp
 from server.accounts.models import AccountKind, AdminRole, MemberRole, User
 from server.accounts.services import (
@@ -113,7 +113,7 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
     async def person(name: str, email: str, language: str, role: str) -> User:
         password = _password()
         user = await create_user(email, password, name, language)
-        user.email_verified_at = datetime.now(UTC)  # demo addresses cannot receive mail
+        user.email_verified_at = clock.now()  # demo addresses cannot receive mail
         await user.save(update_fields=["email_verified_at"])
         sign_ins.append({"role": role, "email": email, "password": password})
         for membership in await user.memberships.all().prefetch_related("account"):
@@ -142,7 +142,7 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
         await grant_admin_role(admin, role, reason="demo data", actor_label="rec demo")  # type: ignore[arg-type]
         # Administrators sign in with two-factor: the demo sets it up and shows the secret.
         admin.totp_secret = totp.new_secret()  # type: ignore[attr-defined]
-        admin.totp_enabled_at = datetime.now(UTC)  # type: ignore[attr-defined]
+        admin.totp_enabled_at = clock.now()  # type: ignore[attr-defined]
         await admin.save(update_fields=["totp_secret", "totp_enabled_at"])  # type: ignore[attr-defined]
         sign_ins[-1]["totp_secret"] = admin.totp_secret  # type: ignore[attr-defined]
 

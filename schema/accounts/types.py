@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.kyc.types import KycDocument
+from schema.nodes import RowNode, visible_nodes
 from schema.permissions import (
     THROUGH_PARENT,
     AccountRole,
@@ -39,12 +40,8 @@ MANAGER = MemberRoleValue.MANAGER
 
 @policy(THROUGH_PARENT)
 @strawberry.type(description="A person who signs in.")
-class User(relay.Node):
+class User(RowNode, relay.Node):
     row: strawberry.Private[UserRow]
-
-    @classmethod
-    def resolve_id(cls, root: User, *, info: Any) -> str:
-        return str(root.row.id)
 
     @strawberry.field
     def email(self) -> str:
@@ -79,17 +76,13 @@ class User(relay.Node):
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
     ) -> list[User | None]:
         principal = info.context.principal
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        rows = {row.id: row for row in await UserRow.filter(id__in=ids)}
-        mine = principal.user.id if principal.user else None
-
-        def visible(node_id: str) -> User | None:
-            row = rows.get(int(node_id)) if node_id.isdigit() else None
-            if row is None or not (row.id == mine or principal.admin_roles):
-                return None
-            return User(row=row)
-
-        return [visible(node_id) for node_id in node_ids]
+        me = principal.user.id if principal.user else None
+        return await visible_nodes(
+            UserRow,
+            node_ids,
+            lambda row: row.id == me or bool(principal.admin_roles),
+            lambda row: User(row=row),
+        )
 
 
 @policy(THROUGH_PARENT)
@@ -109,12 +102,8 @@ class Member:
 
 @policy(THROUGH_PARENT)
 @strawberry.type(description="A key programs use to act for a business account.")
-class ApiKey(relay.Node):
+class ApiKey(RowNode, relay.Node):
     row: strawberry.Private[ApiKeyRow]
-
-    @classmethod
-    def resolve_id(cls, root: ApiKey, *, info: Any) -> str:
-        return str(root.row.id)
 
     @strawberry.field
     def name(self) -> str:
@@ -145,27 +134,18 @@ class ApiKey(relay.Node):
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
     ) -> list[ApiKey | None]:
         principal = info.context.principal
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        rows = {row.id: row for row in await ApiKeyRow.filter(id__in=ids)}
-        result: list[ApiKey | None] = []
-        for node_id in node_ids:
-            row = rows.get(int(node_id)) if node_id.isdigit() else None
-            allowed = row is not None and (
-                principal.role_in(row.account_id) == OWNER  # type: ignore[attr-defined]
-                or bool(principal.admin_roles)
-            )
-            result.append(ApiKey(row=row) if allowed and row is not None else None)
-        return result
+        return await visible_nodes(
+            ApiKeyRow,
+            node_ids,
+            lambda row: principal.role_in(row.account_id) == OWNER or bool(principal.admin_roles),
+            lambda row: ApiKey(row=row),
+        )
 
 
 @policy(THROUGH_PARENT)
 @strawberry.type(description="A personal, business or issuer account; it holds wallets.")
-class Account(relay.Node):
+class Account(RowNode, relay.Node):
     row: strawberry.Private[AccountRow]
-
-    @classmethod
-    def resolve_id(cls, root: Account, *, info: Any) -> str:
-        return str(root.row.id)
 
     @property
     def account_id(self) -> int:  # what source-based rules read
@@ -212,14 +192,12 @@ class Account(relay.Node):
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
     ) -> list[Account | None]:
         principal = info.context.principal
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        rows = {row.id: row for row in await AccountRow.filter(id__in=ids)}
-        result: list[Account | None] = []
-        for node_id in node_ids:
-            row = rows.get(int(node_id)) if node_id.isdigit() else None
-            visible = row is not None and member_or_admin(principal, row.id)
-            result.append(Account(row=row) if visible and row is not None else None)
-        return result
+        return await visible_nodes(
+            AccountRow,
+            node_ids,
+            lambda row: member_or_admin(principal, row.id),
+            lambda row: Account(row=row),
+        )
 
 
 @policy(THROUGH_PARENT)

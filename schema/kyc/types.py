@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from schema.money import Money, to_money
+from schema.nodes import RowNode, visible_nodes
 from schema.permissions import PUBLIC, THROUGH_PARENT, policy
 from server.kyc.models import DocumentKind, DocumentStatus
 from server.kyc.models import KycDocument as KycDocumentRow
@@ -63,12 +64,8 @@ class KycTier:
 
 @policy(THROUGH_PARENT)
 @strawberry.type(description="A document sent for KYC review.")
-class KycDocument(relay.Node):
+class KycDocument(RowNode, relay.Node):
     row: strawberry.Private[KycDocumentRow]
-
-    @classmethod
-    def resolve_id(cls, root: KycDocument, *, info: Any) -> str:
-        return str(root.row.id)
 
     @strawberry.field
     def kind(self) -> KycDocumentKind:  # type: ignore[valid-type]
@@ -111,10 +108,9 @@ class KycDocument(relay.Node):
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
     ) -> list[KycDocument | None]:
         principal = info.context.principal
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        rows = {row.id: row for row in await KycDocumentRow.filter(id__in=ids)}
-        result: list[KycDocument | None] = []
-        for node_id in node_ids:
-            row = rows.get(int(node_id)) if node_id.isdigit() else None
-            result.append(KycDocument(row=row) if row and may_read(principal, row) else None)
-        return result
+        return await visible_nodes(
+            KycDocumentRow,
+            node_ids,
+            lambda row: may_read(principal, row),
+            lambda row: KycDocument(row=row),
+        )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from server import clock
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account, AccountKind, ApiKey, User
 from server.accounts.tokens import token_hash
@@ -47,7 +47,7 @@ async def create_api_key(account: Account, name: str, scopes: list[str], by: Use
 
 async def revoke_api_key(key: ApiKey) -> ApiKey:
     if key.revoked_at is None:
-        key.revoked_at = datetime.now(UTC)
+        key.revoked_at = clock.now()
         await key.save(update_fields=["revoked_at"])
     return key
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from server import clock
 from server.accounts import audit, totp
 from server.accounts.errors import AccountsError
 from server.accounts.models import (
@@ -39,10 +40,6 @@ TOKEN_LIFETIMES = {
     TokenPurpose.INVITATION: timedelta(days=7),
 }
 PIN = re.compile(r"^[0-9]{4,6}$")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def normalise_email(email: str) -> str:
@@ -108,7 +105,7 @@ async def _issue_token(purpose: TokenPurpose, email: str, **fields: Any) -> str:
         purpose=purpose,
         token_hash=hashed,
         email=email,
-        expires_at=_now() + TOKEN_LIFETIMES[purpose],
+        expires_at=clock.now() + TOKEN_LIFETIMES[purpose],
         **fields,
     )
     return token
@@ -117,9 +114,9 @@ async def _issue_token(purpose: TokenPurpose, email: str, **fields: Any) -> str:
 async def _redeem_token(purpose: TokenPurpose, token: str) -> OneTimeToken:
     """Marks the token used, atomically: of two concurrent redemptions only one wins."""
     row = await OneTimeToken.get_or_none(token_hash=token_hash(token), purpose=purpose)
-    if row is None or row.used_at is not None or row.expires_at <= _now():
+    if row is None or row.used_at is not None or row.expires_at <= clock.now():
         raise AccountsError("INVALID_TOKEN", "token", "this link is invalid, used or expired")
-    claimed = await OneTimeToken.filter(id=row.id, used_at=None).update(used_at=_now())
+    claimed = await OneTimeToken.filter(id=row.id, used_at=None).update(used_at=clock.now())
     if claimed != 1:
         raise AccountsError("INVALID_TOKEN", "token", "this link is invalid, used or expired")
     return row
@@ -149,7 +146,7 @@ async def verify_email(token: str) -> User:
     row = await _redeem_token(TokenPurpose.VERIFY_EMAIL, token)
     user = await User.get(id=row.user_id)  # type: ignore[attr-defined]
     if user.email == row.email and user.email_verified_at is None:
-        user.email_verified_at = _now()
+        user.email_verified_at = clock.now()
         await user.save(update_fields=["email_verified_at"])
     return user
 
@@ -230,7 +227,7 @@ async def confirm_two_factor(user: User, code: str) -> None:
     step = totp.matching_step(user.totp_secret, code, user.totp_last_step)
     if step is None:
         raise AccountsError("WRONG_TOTP", "code", "wrong code; check your device's clock")
-    user.totp_enabled_at, user.totp_last_step = _now(), step
+    user.totp_enabled_at, user.totp_last_step = clock.now(), step
     await user.save(update_fields=["totp_enabled_at", "totp_last_step"])
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from server import clock
 from server.accounts import totp
 from server.accounts.errors import AccountsError
 from server.accounts.models import (
@@ -31,10 +32,6 @@ API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 _DUMMY_HASH = hash_password("no such user: constant-time answer")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class SignedIn:
     token: str
@@ -46,11 +43,11 @@ async def _blocked_for_s(key: str) -> int:
     row = await SignInThrottle.get_or_none(key=key)
     if row is None or row.blocked_until is None:
         return 0
-    return max(0, int((row.blocked_until - _now()).total_seconds() + 0.999))
+    return max(0, int((row.blocked_until - clock.now()).total_seconds() + 0.999))
 
 
 async def _record_failure(key: str, free_failures: int) -> None:
-    now = _now()
+    now = clock.now()
     row = await SignInThrottle.get_or_none(key=key)
     if row is None or now - row.last_failure_at > FAILURES_FORGOTTEN_AFTER:
         failures = 1
@@ -120,18 +117,18 @@ async def sign_in(
         two_factor_passed=two_factor_passed,
         ip=ip[:64],
         user_agent=user_agent[:200],
-        expires_at=_now() + timedelta(seconds=lifetime_s),
+        expires_at=clock.now() + timedelta(seconds=lifetime_s),
     )
     return SignedIn(token=token, session=session, user=user)
 
 
 async def end_session(session: Session) -> None:
-    session.ended_at = _now()
+    session.ended_at = clock.now()
     await session.save(update_fields=["ended_at"])
 
 
 async def end_all_sessions(user: User) -> None:
-    await Session.filter(user=user, ended_at=None).update(ended_at=_now())
+    await Session.filter(user=user, ended_at=None).update(ended_at=clock.now())
 
 
 async def _principal_for_user(user: User, session: Session | None) -> Principal:
@@ -156,7 +153,7 @@ async def _principal_for_user(user: User, session: Session | None) -> Principal:
 async def authenticate_session(token: str) -> Principal:
     """The principal of a session token, or anonymous when it is unknown or over."""
     session = await Session.get_or_none(token_hash=token_hash(token)).prefetch_related("user")
-    now = _now()
+    now = clock.now()
     if session is None or session.ended_at or session.expires_at <= now:
         return ANONYMOUS
     if not session.user.is_active:
@@ -174,7 +171,7 @@ async def authenticate_api_key(secret: str) -> Principal:
     key = await ApiKey.get_or_none(lookup=parts[1]).prefetch_related("account")
     if key is None or key.revoked_at or not same(key.secret_hash, token_hash(parts[2])):
         return ANONYMOUS
-    now = _now()
+    now = clock.now()
     if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
         key.last_used_at = now
         await key.save(update_fields=["last_used_at"])

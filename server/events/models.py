@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from beanie import Document
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from server import clock
 
 
 class Event(Document):
@@ -18,7 +16,7 @@ class Event(Document):
     type: str
     account_ids: list[int]
     data: dict[str, Any] = Field(default_factory=dict)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=clock.now)
 
     class Settings:
         name = "events"

@@ -7,11 +7,12 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+from server import clock
 from server.accounts import audit
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account, AdminRole, MemberRole, User
@@ -29,10 +30,6 @@ _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -194,7 +191,7 @@ async def effective_level(account_id: int, currency_id: int) -> int:
     override = await KycOverride.get_or_none(account_id=account_id, currency_id=currency_id)
     if override is not None:
         return override.level
-    now = _now()
+    now = clock.now()
     approved = {
         document.kind
         for document in await KycDocument.filter(
@@ -239,7 +236,7 @@ async def review_document(
     reason = reason.strip()
     if decision == "DECLINE" and not reason:
         raise AccountsError("INVALID_INPUT", "reason", "tell the person why it was declined")
-    if expires_at is not None and expires_at <= _now():
+    if expires_at is not None and expires_at <= clock.now():
         raise AccountsError("INVALID_INPUT", "expiresAt", "must be in the future")
     before_levels = await _levels(document.account_id)  # type: ignore[attr-defined]
     status = DocumentStatus.APPROVED if decision == "APPROVE" else DocumentStatus.DECLINED
@@ -249,8 +246,8 @@ async def review_document(
             status=status,
             reason=reason,
             reviewed_by_id=officer.id,
-            reviewed_at=_now(),
-            expires_at=(expires_at or _now() + APPROVAL_VALIDITY_DEFAULT)
+            reviewed_at=clock.now(),
+            expires_at=(expires_at or clock.now() + APPROVAL_VALIDITY_DEFAULT)
             if status == DocumentStatus.APPROVED
             else None,
         )
@@ -306,7 +303,7 @@ async def set_account_level(
 
 async def expire_documents() -> int:
     """Marks approved documents past their date as expired and tells their accounts."""
-    due = await KycDocument.filter(status=DocumentStatus.APPROVED, expires_at__lte=_now())
+    due = await KycDocument.filter(status=DocumentStatus.APPROVED, expires_at__lte=clock.now())
     for document in due:
         before_levels = await _levels(document.account_id)  # type: ignore[attr-defined]
         changed = await KycDocument.filter(id=document.id, status=DocumentStatus.APPROVED).update(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from beanie import Document
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from server import clock
 
 
 class Wallet(Document):
@@ -20,7 +18,7 @@ class Wallet(Document):
     currency: str
     balance_cents: int = 0
     is_issuer: bool = False
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=clock.now)
 
     class Settings:
         name = "wallets"
