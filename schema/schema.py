@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
@@ -17,6 +20,7 @@ from schema.kyc.schema import KycMutations, KycQueries
 from schema.kyc.types import KycDocument
 from schema.permissions import Anyone, field
 
+log = logging.getLogger("rec.graphql")
 NODE_TYPES: list[type] = [Currency, Account, User, ApiKey, KycDocument]
 
 
@@ -51,8 +55,21 @@ def _is_internal(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+class RecSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Refusals and invalid queries are the client's business: one quiet line each.
+        Unexpected errors keep their full traceback in the log."""
+        unexpected = [error for error in errors if _is_internal(error)]
+        for error in errors:
+            if not _is_internal(error):
+                code = (error.extensions or {}).get("code", "INVALID_QUERY")
+                log.info("refused: %s %s", code, error.message)
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return RecSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -70,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # unknown arguments: usage and exit status 2
     try:
         settings = Settings.from_env()
-        configure_logging(settings.log_level, settings.log_format, [settings.secret_key])
+        configure_logging(
+            settings.log_level, settings.log_format, [settings.secret_key, settings.smtp_password]
+        )
         if args.command == "run":
             if settings.is_production:
                 raise UsageError("`rec run` is for development; use `rec migrate` and `rec serve`")

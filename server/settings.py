@@ -102,6 +102,8 @@ class Settings:
             ("sandbox", "smtp"),
             "smtp" if mode == "production" else "sandbox",
         )
+        if mail_backend == "sandbox" and mode == "production":
+            raise SettingsError("REC_MAIL_BACKEND=sandbox sends no mail: not allowed in production")
         if mail_backend == "smtp" and "REC_SMTP_HOST" not in env:
             raise SettingsError("REC_SMTP_HOST is required when REC_MAIL_BACKEND is smtp")
         settings = cls(

@@ -31,7 +31,11 @@ ACCEPT = """mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $
 SWITCH = """mutation($input: SwitchAccountInput!) { switchAccount(input: $input) {
   account { id name } errors { field code message } } }"""
 KEYS = """query($id: ID!) { node(id: $id) { ... on Account { apiKeys { id name revokedAt } } } }"""
-MEMBERS = """query($id: ID!) { node(id: $id) { ... on Account { members { email role } } } }"""
+MEMBERS = (
+    """query($id: ID!) { node(id: $id) { ... on Account { members { userId email role } } } }"""
+)
+REMOVE = """mutation($input: RemoveMemberInput!) { removeMember(input: $input) {
+  account { id } errors { field code message } } }"""
 
 
 def _email() -> str:
@@ -323,3 +327,28 @@ def test_the_session_cookie_is_not_readable_by_scripts(live_server: LiveServer) 
         },
     )
     assert "set-cookie" not in response.headers  # no session, no cookie
+
+
+def test_an_owner_removes_a_member_but_never_the_last_owner(
+    live_server: LiveServer, superadmin: GraphQLClient, shop: tuple[GraphQLClient, str]
+) -> None:
+    owner, account_id = shop
+    email = _email()
+    owner.mutate(
+        "inviteMember", INVITE, {"accountId": account_id, "email": email, "role": "MANAGER"}
+    )
+    manager = register(live_server.url, email, PASSWORD, "Temporary Manager")
+    manager.mutate(
+        "acceptInvitation", ACCEPT, {"token": token_from_outbox(superadmin, email, "invitation")}
+    )
+    members = owner.data(MEMBERS, {"id": account_id})["node"]["members"]
+    by_email = {m["email"]: m for m in members}
+    owner.mutate(
+        "removeMember", REMOVE, {"accountId": account_id, "userId": by_email[email]["userId"]}
+    )
+    assert email not in str(owner.data(MEMBERS, {"id": account_id}))
+    owners = [m for m in members if m["role"] == "OWNER"]
+    last = owner.data(REMOVE, {"input": {"accountId": account_id, "userId": owners[0]["userId"]}})[
+        "removeMember"
+    ]
+    assert last["errors"][0]["message"] == "an account keeps at least one owner"

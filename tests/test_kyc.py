@@ -181,3 +181,27 @@ async def test_a_superadmin_changes_limits_and_the_log_keeps_before_and_after(
         with pytest.raises(AccountsError):
             await kyc.update_tier(tier, boss, "oops", bad)
     assert await AuditEntry.filter(action="kyc_tier.update").count() == 1
+
+
+async def test_officers_do_not_decide_on_their_own_accounts(stores: Settings, folder: Path) -> None:
+    officer, rec = await _officer(), await _rec()
+    own = (await accounts.accounts_of(officer))[0][0]
+    document = await kyc.submit_document(own, officer, "id_document", PNG, folder)
+    with pytest.raises(AccountsError) as refused:
+        await kyc.review_document(document, officer, "APPROVE", "looks fine to me")
+    assert refused.value.code == "FORBIDDEN"
+    with pytest.raises(AccountsError):
+        await kyc.set_account_level(own, rec.id, 2, officer, "promote myself")
+    assert await kyc.effective_level(own.id, rec.id) == 0
+
+
+async def test_clearing_an_override_hands_the_tier_back_to_the_documents(
+    stores: Settings, folder: Path
+) -> None:
+    user, account = await _person()
+    officer, rec = await _officer(), await _rec()
+    assert await kyc.set_account_level(account, rec.id, 2, officer, "known in person") == 2
+    assert await kyc.set_account_level(account, rec.id, None, officer, "back to documents") == 0
+    document = await kyc.submit_document(account, user, "id_document", PNG, folder)
+    await kyc.review_document(document, officer, "APPROVE", "ok")
+    assert await kyc.effective_level(account.id, rec.id) == 1

@@ -232,3 +232,37 @@ def test_a_superadmin_changes_a_tiers_limits_for_everyone(
     assert public[1] == {"level": 1, "perPaymentLimit": {"amount": "750.50"}}
     log = superadmin.data("{ auditLog(first: 1) { action reason } }")["auditLog"]
     assert log == [{"action": "kyc_tier.update", "reason": "council decision 42"}]
+
+
+def test_a_subscription_stops_when_its_session_ends(
+    live_server: LiveServer, officer: GraphQLClient
+) -> None:
+    person = register(live_server.url, _email(), PASSWORD)
+    document = upload(person, "ID_DOCUMENT", PNG)["document"]
+    cookie = f"rec_session={person.http.cookies['rec_session']}"
+    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
+    with connect(
+        ws_url,
+        subprotocols=["graphql-transport-ws"],
+        additional_headers={"Cookie": cookie},
+        open_timeout=10,
+    ) as socket:
+        socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+        socket.send(
+            json.dumps(
+                {
+                    "id": "s",
+                    "type": "subscribe",
+                    "payload": {"query": "subscription { viewerEvents { type } }"},
+                }
+            )
+        )
+        person.data("mutation { logout { errors { code } } }")
+        officer.mutate(
+            "reviewKycDocument",
+            REVIEW,
+            {"id": document["id"], "decision": "DECLINE", "reason": "unreadable"},
+        )
+        # The event arrives after the session ended: nothing is delivered, the stream ends.
+        assert json.loads(socket.recv(timeout=10)) == {"id": "s", "type": "complete"}

@@ -132,3 +132,15 @@ def test_cookies_are_secure_outside_loopback(tmp_path: Path) -> None:
         {"REC_DATA_DIR": str(tmp_path), "REC_SECRET_KEY": SECRET, "REC_HOST": "0.0.0.0"}
     )
     assert (local.secure_cookies, public.secure_cookies) == (False, True)
+
+
+def test_production_refuses_the_mail_sandbox() -> None:
+    env = {
+        "REC_MODE": "production",
+        "REC_SECRET_KEY": SECRET,
+        "REC_DATABASE_URL": "postgres://db/rec",
+        "REC_MONGODB_URL": "mongodb://db/",
+        "REC_MAIL_BACKEND": "sandbox",
+    }
+    with pytest.raises(SettingsError, match="not allowed in production"):
+        Settings.from_env(env)

@@ -303,3 +303,24 @@ async def test_pin_rules_and_a_new_pin_lifts_the_lock(stores: Settings) -> None:
     await services.set_payment_pin(user, "4071", PASSWORD)
     await user.refresh_from_db()
     assert user.pin_hash and user.pin_hash.startswith("$argon2id$") and user.pin_failures == 0
+
+
+async def test_changing_the_password_ends_every_other_session(stores: Settings) -> None:
+    user = await _register()
+    here, elsewhere = await _sign_in(), await _sign_in()
+    await services.change_password(user, PASSWORD, "a different passphrase", keep=here.session)
+    assert (await authenticate_session(here.token)).kind == PrincipalKind.USER
+    assert (await authenticate_session(elsewhere.token)).is_anonymous
+
+
+async def test_registration_stands_when_the_mail_server_is_down(stores: Settings) -> None:
+    from server.mail import SmtpMailer
+    from server.stores.embedded import free_port
+
+    down = SmtpMailer(
+        host="127.0.0.1", port=free_port(), sender="x@rec.example", starttls=False, timeout_s=2
+    )
+    user = await services.register("lost@example.org", PASSWORD, "Lost", "ca", down, BASE)
+    assert await User.exists(id=user.id)
+    await services.send_email_verification(user, MAILER, BASE)  # asked again later: it works
+    assert (await sandbox_outbox(1))[0].to == "lost@example.org"

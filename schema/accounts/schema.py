@@ -16,8 +16,9 @@ from schema.accounts.mutations.security import SecurityMutations
 from schema.accounts.mutations.sign_in import SignInMutations
 from schema.accounts.types import ALL_ADMINS, Viewer
 from schema.accounts.viewer import viewer_of
-from schema.permissions import PUBLIC, Anyone, field, policy
+from schema.permissions import PUBLIC, Admin, Anyone, field, policy
 from server.accounts import audit
+from server.accounts.models import AdminRole
 from server.mail import sandbox_outbox
 
 
@@ -67,8 +68,9 @@ class AccountQueries:
         ]
 
     @field(
-        rule=ALL_ADMINS,
-        description="Mail the development sandbox kept (empty when real SMTP is used).",
+        rule=Admin([AdminRole.SUPERADMIN]),
+        description="Mail the development sandbox kept (empty when real SMTP is used). "
+        "Superadmins only: it holds working reset links.",
     )
     async def sandbox_outbox(self, first: int = 50) -> list[SandboxMail]:
         return [

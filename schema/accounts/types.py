@@ -91,6 +91,10 @@ class Member:
     user_row: strawberry.Private[UserRow]
     role: MemberRole  # type: ignore[valid-type]
 
+    @strawberry.field(description="The member's user ID, e.g. for removeMember.")
+    def user_id(self) -> strawberry.ID:
+        return strawberry.ID(relay.to_base64("User", self.user_row.id))
+
     @strawberry.field
     def name(self) -> str:
         return self.user_row.name

@@ -70,7 +70,7 @@ class ReviewKycDocumentInput:
 @strawberry.input
 class SetAccountKycTierInput:
     account_id: strawberry.ID
-    tier: int
+    tier: int | None = strawberry.field(description="null hands the tier back to the documents.")
     reason: str
     currency: str | None = strawberry.field(default=None, description="Default: the main one.")
 

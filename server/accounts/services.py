@@ -3,6 +3,7 @@ administrator roles."""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from datetime import timedelta
@@ -21,6 +22,7 @@ from server.accounts.models import (
     MemberRole,
     Membership,
     OneTimeToken,
+    Session,
     TokenPurpose,
     User,
 )
@@ -31,6 +33,7 @@ from server.mail import Mailer, MailMessage
 
 __all__ = ["AccountsError"]
 
+log = logging.getLogger("rec.accounts")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 HANDLE_MAX_LENGTH = 32
 LANGUAGES = ("ca", "es", "en")
@@ -138,7 +141,10 @@ async def register(
     email: str, password: str, name: str, language: str, mailer: Mailer, base_url: str
 ) -> User:
     user = await create_user(email, password, name, language)
-    await send_email_verification(user, mailer, base_url)
+    try:
+        await send_email_verification(user, mailer, base_url)
+    except OSError:  # the person exists now; requestEmailVerification sends it again
+        log.exception("could not send the verification mail to user %s", user.id)
     return user
 
 
@@ -187,7 +193,10 @@ async def reset_password(token: str, new_password: str) -> User:
     return user
 
 
-async def change_password(user: User, current_password: str, new_password: str) -> None:
+async def change_password(
+    user: User, current_password: str, new_password: str, keep: Session | None = None
+) -> None:
+    """A new password; every other session of the person ends."""
     if not verify_password(user.password_hash, current_password):
         raise AccountsError("WRONG_PASSWORD", "currentPassword", "wrong password")
     problem = password_problem(new_password, user.email)
@@ -195,6 +204,7 @@ async def change_password(user: User, current_password: str, new_password: str) 
         raise AccountsError("INVALID_INPUT", "newPassword", problem)
     user.password_hash = hash_password(new_password)
     await user.save(update_fields=["password_hash"])
+    await end_all_sessions(user, keep=keep)
 
 
 # -- payment PIN and two-factor ------------------------------------------------------------

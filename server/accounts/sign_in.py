@@ -127,8 +127,11 @@ async def end_session(session: Session) -> None:
     await session.save(update_fields=["ended_at"])
 
 
-async def end_all_sessions(user: User) -> None:
-    await Session.filter(user=user, ended_at=None).update(ended_at=clock.now())
+async def end_all_sessions(user: User, keep: Session | None = None) -> None:
+    sessions = Session.filter(user=user, ended_at=None)
+    if keep is not None:
+        sessions = sessions.exclude(id=keep.id)
+    await sessions.update(ended_at=clock.now())
 
 
 async def _principal_for_user(user: User, session: Session | None) -> Principal:

@@ -68,6 +68,10 @@ async def list_currencies() -> list[Currency]:
     return await Currency.all().order_by("code")
 
 
+async def currency_codes() -> dict[int, str]:
+    return {row.id: row.code for row in await Currency.all()}
+
+
 async def get_currency(code: str) -> Currency | None:
     """The currency with that code (any case); None for codes that cannot exist."""
     if not _CODE.fullmatch(code):

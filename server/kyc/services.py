@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from server import clock
 from server.accounts import audit
 from server.accounts.errors import AccountsError
-from server.accounts.models import Account, AdminRole, MemberRole, User
+from server.accounts.models import Account, AdminRole, MemberRole, Membership, User
 from server.accounts.principal import Principal
 from server.events.hub import publish
 from server.kyc.models import DocumentKind, DocumentStatus, KycDocument, KycOverride, KycTier
@@ -23,7 +23,6 @@ from server.kyc.models import DocumentKind, DocumentStatus, KycDocument, KycOver
 DOCUMENT_SIZE_MAX = 10 * 1024 * 1024
 PENDING_DOCUMENTS_MAX = 10
 APPROVAL_VALIDITY_DEFAULT = timedelta(days=5 * 365)
-LEVEL_MAX = 2
 # Recognised by their first bytes, never by what the client claims.
 _SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -109,6 +108,11 @@ async def update_tier(tier: KycTier, by: User, reason: str, changes: dict[str, o
         value = changes.get(name)
         if isinstance(value, int) and value < 0:
             raise AccountsError("INVALID_AMOUNT", name, "limits cannot be negative")
+    tier_name = changes.get("name")
+    if tier_name is not None and not (
+        isinstance(tier_name, str) and 1 <= len(tier_name.strip()) <= 40
+    ):
+        raise AccountsError("INVALID_INPUT", "name", "1 to 40 characters")
     kinds = changes.get("required_documents")
     if kinds is not None:
         valid = {kind.value for kind in DocumentKind}
@@ -238,6 +242,7 @@ async def review_document(
         raise AccountsError("INVALID_INPUT", "reason", "tell the person why it was declined")
     if expires_at is not None and expires_at <= clock.now():
         raise AccountsError("INVALID_INPUT", "expiresAt", "must be in the future")
+    await _refuse_own_account(officer, document.account_id)  # type: ignore[attr-defined]
     before_levels = await _levels(document.account_id)  # type: ignore[attr-defined]
     status = DocumentStatus.APPROVED if decision == "APPROVE" else DocumentStatus.DECLINED
     async with in_transaction():
@@ -272,20 +277,31 @@ async def review_document(
     return document
 
 
+async def _refuse_own_account(officer: User, account_id: int) -> None:
+    if await Membership.exists(user=officer, account_id=account_id):
+        raise AccountsError("FORBIDDEN", "id", "officers do not decide on their own accounts")
+
+
 async def set_account_level(
-    account: Account, currency_id: int, level: int, officer: User, reason: str
+    account: Account, currency_id: int, level: int | None, officer: User, reason: str
 ) -> int:
-    if not 0 <= level <= LEVEL_MAX:
-        raise AccountsError("INVALID_INPUT", "tier", f"between 0 and {LEVEL_MAX}")
+    """Sets the tier by hand; None hands it back to the documents. Returns the tier now."""
+    levels = [tier.level for tier in await tiers_of(currency_id)]
+    if level is not None and level not in levels:
+        raise AccountsError("INVALID_INPUT", "tier", f"one of {levels}, or null to clear")
     if not reason.strip():
         raise AccountsError("INVALID_INPUT", "reason", "say why, for the audit log")
+    await _refuse_own_account(officer, account.id)
     before_levels = await _levels(account.id)
     async with in_transaction():
-        await KycOverride.update_or_create(
-            account_id=account.id,
-            currency_id=currency_id,
-            defaults={"level": level, "set_by_id": officer.id},
-        )
+        if level is None:
+            await KycOverride.filter(account_id=account.id, currency_id=currency_id).delete()
+        else:
+            await KycOverride.update_or_create(
+                account_id=account.id,
+                currency_id=currency_id,
+                defaults={"level": level, "set_by_id": officer.id},
+            )
         await audit.record(
             officer,
             "kyc_tier.set",
@@ -298,7 +314,7 @@ async def set_account_level(
     await _announce(
         account.id, before_levels, "kyc_tier.set", {"currencyId": currency_id, "level": level}
     )
-    return level
+    return await effective_level(account.id, currency_id)
 
 
 async def expire_documents() -> int:

@@ -68,7 +68,9 @@ class SecurityMutations:
     async def change_password(self, info: Info, input: ChangePasswordInput) -> SecurityPayload:
         user = info.context.principal.user
         return await _attempt(
-            services.change_password(user, input.current_password, input.new_password)
+            services.change_password(
+                user, input.current_password, input.new_password, info.context.principal.session
+            )
         )
 
     @mutation(rule=SignedIn(), description="Step 1 of two-factor: a secret for the app.")
