@@ -43,6 +43,8 @@ log = logging.getLogger("rec.http")
 STATIC_DIR = Path(__file__).parent / "static"
 ROOT_COMPONENTS = ["pwa.wallet.Wallet", "admin_ui.panel.AdminPanel"]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# The largest request body: a 10 MB KYC document and its multipart envelope.
+REQUEST_BODY_MAX = 10 * 1024 * 1024 + 64 * 1024
 
 
 class RecGraphQL(GraphQL[Context, None]):
@@ -127,6 +129,13 @@ class RecASGI:
                 status["code"] = message.get("code", 1000)
             await send(message)
 
+        if scope["type"] == "http":
+            declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+            if not declared.isdigit() or int(declared) > REQUEST_BODY_MAX:
+                await _too_large(tagged_send)
+                request_id_var.reset(token)
+                return
+            receive = _capped(receive)
         try:
             await self.app(scope, receive, tagged_send)
         finally:
@@ -140,6 +149,37 @@ class RecASGI:
                 },
             )
             request_id_var.reset(token)
+
+
+async def _too_large(send: Any) -> None:
+    body = json.dumps({"error": "REQUEST_TOO_LARGE", "limit_bytes": REQUEST_BODY_MAX}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _capped(receive: Any) -> Any:
+    """A body sent without its length is cut off past the limit: the app sees a disconnect."""
+    received = 0
+
+    async def capped_receive() -> dict[str, Any]:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > REQUEST_BODY_MAX:
+                return {"type": "http.disconnect"}
+        return message
+
+    return capped_receive
 
 
 async def _healthz(_: Request) -> JSONResponse:

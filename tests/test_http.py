@@ -201,3 +201,15 @@ def test_graphql_ws_refuses_a_client_that_never_initialises(live_server: LiveSer
 def test_node_is_null_for_ids_it_never_gave_out(live_server: LiveServer, bogus: str) -> None:
     body = graphql(live_server, "query($id: ID!) { node(id: $id) { id } }", {"id": bogus})
     assert body == {"data": {"node": None}}
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(live_server: LiveServer) -> None:
+    from server.app import REQUEST_BODY_MAX
+
+    response = httpx.post(
+        live_server.url + "/graphql",
+        content=b"x" * (REQUEST_BODY_MAX + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json() == {"error": "REQUEST_TOO_LARGE", "limit_bytes": REQUEST_BODY_MAX}

@@ -102,6 +102,15 @@ async def create_user(email: str, password: str, name: str, language: str = "ca"
 # -- single-use tokens by email ------------------------------------------------------------
 
 
+MAILS_PER_HOUR_MAX = 5  # per purpose and address: nobody floods an inbox through us
+
+
+async def _may_mail(purpose: TokenPurpose, email: str) -> bool:
+    since = clock.now() - timedelta(hours=1)
+    recent = await OneTimeToken.filter(purpose=purpose, email=email, created_at__gte=since).count()
+    return recent < MAILS_PER_HOUR_MAX
+
+
 async def _issue_token(purpose: TokenPurpose, email: str, **fields: Any) -> str:
     token, hashed = new_token()
     await OneTimeToken.create(
@@ -126,6 +135,8 @@ async def _redeem_token(purpose: TokenPurpose, token: str) -> OneTimeToken:
 
 
 async def send_email_verification(user: User, mailer: Mailer, base_url: str) -> None:
+    if not await _may_mail(TokenPurpose.VERIFY_EMAIL, user.email):
+        raise AccountsError("LIMIT_EXCEEDED", "email", "several links were sent in the last hour")
     token = await _issue_token(TokenPurpose.VERIFY_EMAIL, user.email, user=user)
     await mailer.send(
         MailMessage(
@@ -164,7 +175,7 @@ async def request_password_reset(email: str, mailer: Mailer, base_url: str) -> N
     except AccountsError:
         return
     user = await User.get_or_none(email=email, is_active=True)
-    if user is None:
+    if user is None or not await _may_mail(TokenPurpose.RESET_PASSWORD, email):
         return
     token = await _issue_token(TokenPurpose.RESET_PASSWORD, email, user=user)
     await mailer.send(
@@ -282,6 +293,8 @@ async def invite_member(
         raise AccountsError("INVALID_INPUT", "accountId", "only business accounts have members")
     if await Membership.exists(account=account, user__email=email):
         raise AccountsError("INVALID_INPUT", "email", "this person is already a member")
+    if not await _may_mail(TokenPurpose.INVITATION, email):
+        raise AccountsError("LIMIT_EXCEEDED", "email", "several invitations were sent lately")
     token = await _issue_token(
         TokenPurpose.INVITATION, email, account=account, role=role.value, created_by=by
     )

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
 from server import clock
 from server.accounts import totp
 from server.accounts.errors import AccountsError
@@ -39,42 +42,59 @@ class SignedIn:
     user: User
 
 
-async def _blocked_for_s(key: str) -> int:
-    row = await SignInThrottle.get_or_none(key=key)
-    if row is None or row.blocked_until is None:
-        return 0
-    return max(0, int((row.blocked_until - clock.now()).total_seconds() + 0.999))
+async def _claim_attempt(key: str, free_attempts: int) -> int:
+    """Counts this attempt before the password is checked, atomically, so that parallel
+    attempts cannot slip past the limit. Returns 0 to go ahead, else the seconds to wait.
 
-
-async def _record_failure(key: str, free_failures: int) -> None:
+    Past the free attempts, one attempt is let through per delay, and each sets the next,
+    doubled delay: of attempts racing for that slot, the conditional update picks one.
+    """
     now = clock.now()
-    row = await SignInThrottle.get_or_none(key=key)
-    if row is None or now - row.last_failure_at > FAILURES_FORGOTTEN_AFTER:
-        failures = 1
-    else:
-        failures = row.failures + 1
-    blocked_until = None
-    if failures > free_failures:
-        delay_s = min(2 ** (failures - free_failures - 1), DELAY_S_MAX)
-        blocked_until = now + timedelta(seconds=delay_s)
-    await SignInThrottle.update_or_create(
-        key=key,
-        defaults={"failures": failures, "last_failure_at": now, "blocked_until": blocked_until},
+    try:
+        await SignInThrottle.get_or_create(key=key, defaults={"last_failure_at": now})
+    except IntegrityError:  # created by a concurrent attempt
+        pass
+    await SignInThrottle.filter(key=key, last_failure_at__lt=now - FAILURES_FORGOTTEN_AFTER).update(
+        failures=0, blocked_until=None
     )
+    await SignInThrottle.filter(key=key).update(failures=F("failures") + 1, last_failure_at=now)
+    row = await SignInThrottle.get(key=key)
+    if row.failures <= free_attempts:
+        return 0
+    if row.blocked_until is None or row.blocked_until <= now:
+        delay_s = min(2 ** (row.failures - free_attempts - 1), DELAY_S_MAX)
+        claimed = await SignInThrottle.filter(id=row.id, blocked_until=row.blocked_until).update(
+            blocked_until=now + timedelta(seconds=delay_s)
+        )
+        if claimed:
+            return 0
+        row = await SignInThrottle.get(key=key)
+    # Refused without a try: this attempt does not count, nor lengthen the wait.
+    await SignInThrottle.filter(key=key).update(failures=F("failures") - 1)
+    remaining = (row.blocked_until - now).total_seconds() if row.blocked_until else 1
+    return max(1, int(remaining + 0.999))
 
 
-async def _check_throttle(email: str, ip: str) -> None:
-    wait_s = max(await _blocked_for_s(f"email:{email}"), await _blocked_for_s(f"ip:{ip}"))
+async def _claim(email: str, ip: str) -> None:
+    wait_s = await _claim_attempt(f"ip:{ip}", FREE_FAILURES_PER_IP)
+    if not wait_s:
+        wait_s = await _claim_attempt(f"email:{email}", FREE_FAILURES_PER_EMAIL)
+        if wait_s:  # the address's attempt did not happen either
+            await SignInThrottle.filter(key=f"ip:{ip}").update(failures=F("failures") - 1)
     if wait_s:
         raise AccountsError(
             "TOO_MANY_ATTEMPTS", "email", f"too many failed sign-ins; try again in {wait_s} s"
         )
 
 
-async def _fail(email: str, ip: str, code: str, field: str, message: str) -> AccountsError:
-    await _record_failure(f"email:{email}", FREE_FAILURES_PER_EMAIL)
-    await _record_failure(f"ip:{ip}", FREE_FAILURES_PER_IP)
-    return AccountsError(code, field, message)
+async def _uncount(email: str, ip: str) -> None:
+    for key in (f"email:{email}", f"ip:{ip}"):
+        await SignInThrottle.filter(key=key, failures__gt=0).update(failures=F("failures") - 1)
+
+
+async def _succeeded(email: str, ip: str) -> None:
+    await SignInThrottle.filter(key=f"email:{email}").delete()
+    await SignInThrottle.filter(key=f"ip:{ip}", failures__gt=0).update(failures=F("failures") - 1)
 
 
 async def sign_in(
@@ -87,25 +107,26 @@ async def sign_in(
     lifetime_s: int,
 ) -> SignedIn:
     email = email.strip().lower()
-    await _check_throttle(email, ip)
+    await _claim(email, ip)
     user = await User.get_or_none(email=email)
     password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not password_ok or not user.is_active:
         # One answer for an unknown email, a wrong password and a blocked person.
-        raise await _fail(email, ip, "INVALID_CREDENTIALS", "password", "wrong email or password")
+        raise AccountsError("INVALID_CREDENTIALS", "password", "wrong email or password")
     two_factor_passed = False
     if user.totp_enabled_at and user.totp_secret:
         if not totp_code:
+            await _uncount(email, ip)  # the right password, asked for its second step
             raise AccountsError(
                 "TWO_FACTOR_REQUIRED", "totp", "enter the code from your authenticator app"
             )
         step = totp.matching_step(user.totp_secret, totp_code, user.totp_last_step)
         if step is None:
-            raise await _fail(email, ip, "WRONG_TOTP", "totp", "wrong or already used code")
+            raise AccountsError("WRONG_TOTP", "totp", "wrong or already used code")
         user.totp_last_step = step
         await user.save(update_fields=["totp_last_step"])
         two_factor_passed = True
-    await SignInThrottle.filter(key=f"email:{email}").delete()
+    await _succeeded(email, ip)
     membership = await Membership.filter(user=user).order_by("id").first()
     if membership is None:  # every person has a personal account; reaching here is a bug
         raise AccountsError("INVALID_CREDENTIALS", "password", "wrong email or password")

@@ -137,9 +137,12 @@ class SignInMutations:
     async def request_email_verification(self, info: Info) -> AccessPayload:
         user = info.context.principal.user
         if user.email_verified_at is None:
-            await services.send_email_verification(
-                user, info.context.runtime.mailer, info.context.base_url
-            )
+            try:
+                await services.send_email_verification(
+                    user, info.context.runtime.mailer, info.context.base_url
+                )
+            except AccountsError as error:
+                return _done(from_domain(error))
         return _done()
 
     @mutation(
