@@ -7,18 +7,32 @@ from typing import Any
 
 from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
 
+from pwa.account_links import ResetPassword, VerifyEmail, token_from
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
 
 
+LINK_PAGES = ("verify-email", "reset-password")
+
+
 def _currency_code(scope: dict[str, Any], path: str) -> str:
     # /wallet/ is the deployment's default currency; /wallet/<code>/ comes with issue 10.
     parts = [part for part in path.split("/") if part]
-    if len(parts) >= 2 and parts[0] == "wallet":
+    if len(parts) >= 2 and parts[0] == "wallet" and parts[1] not in LINK_PAGES:
         return parts[1].upper()
     return runtime_from_scope(scope).settings.default_currency
+
+
+def _link_page(scope: dict[str, Any], path: str, query: str, language: str) -> Any:
+    """The page a link in our mail opened, if it is one."""
+    page = path.rstrip("/").rsplit("/", 1)[-1]
+    if page == "verify-email":
+        return VerifyEmail(scope, token_from(query), language)
+    if page == "reset-password":
+        return ResetPassword(scope, token_from(query), language)
+    return None
 
 
 @component
@@ -51,7 +65,8 @@ def Wallet():  # type: ignore[no-untyped-def]
             html.h1({"data-testid": "currency-name"}, currency["name"]),
         ),
         html.p({"className": "tagline"}, currency["tagline"]),
-        html.section(
+        _link_page(scope, location.path, location.query_string, currency["defaultLanguage"])
+        or html.section(
             {"className": "card"},
             html.p({"className": "muted"}, currency["fullName"]),
             html.p({"data-testid": "currency-symbol"}, currency["symbol"]),

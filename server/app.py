@@ -87,6 +87,8 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/wallet/", pages.wallet),
+            Route("/wallet/verify-email", pages.wallet),
+            Route("/wallet/reset-password", pages.wallet),
             Route("/wallet/manifest.webmanifest", pages.manifest),
             Route("/admin/", pages.admin),
             Route("/admin/sign-in", admin_session.sign_in, methods=["POST"]),

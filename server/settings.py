@@ -49,6 +49,8 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str = "REC <no-reply@localhost>"
     session_lifetime_s: int = 30 * 24 * 3600
+    # Where people reach us (links in mail); default: the address we listen on.
+    public_url_setting: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -56,7 +58,7 @@ class Settings:
 
     @property
     def public_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self.public_url_setting or f"http://{self.host}:{self.port}"
 
     @property
     def secure_cookies(self) -> bool:
@@ -106,6 +108,11 @@ class Settings:
             raise SettingsError("REC_MAIL_BACKEND=sandbox sends no mail: not allowed in production")
         if mail_backend == "smtp" and "REC_SMTP_HOST" not in env:
             raise SettingsError("REC_SMTP_HOST is required when REC_MAIL_BACKEND is smtp")
+        public_url = env.get("REC_PUBLIC_URL", "").rstrip("/")
+        if public_url and not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+(/[^\s]*)?", public_url):
+            raise SettingsError(f"REC_PUBLIC_URL must be an http(s) address; got {public_url!r}")
+        if mode == "production" and not public_url.startswith("https://"):
+            raise SettingsError("REC_PUBLIC_URL is required in production, as https://...")
         settings = cls(
             mode=mode,
             host=env.get("REC_HOST", cls.host),
@@ -121,6 +128,7 @@ class Settings:
             log_format=_choice(env, "REC_LOG_FORMAT", ("json", "text"), "json"),
             graphiql=_bool(env, "REC_GRAPHIQL", mode != "production"),
             store_timeout_s=float(_int(env, "REC_STORE_TIMEOUT_MS", 2000, 100, 60000)) / 1000,
+            public_url_setting=public_url,
             mail_backend=mail_backend,
             smtp_host=env.get("REC_SMTP_HOST", ""),
             smtp_port=_int(env, "REC_SMTP_PORT", 587, 1, 65535),

@@ -8,7 +8,7 @@ from server.accounts import totp
 from server.demo import saved_sign_ins
 from tests.conftest import LiveServer
 from tests.helpers.browser import PageWatch
-from tests.helpers.graphql import register
+from tests.helpers.graphql import LOGIN, GraphQLClient, register, token_from_database
 
 pytestmark = pytest.mark.browser
 
@@ -92,3 +92,51 @@ async def test_graphiql_runs_a_query_with_local_assets(
     response = page.page.locator(".graphiql-response")
     await response.get_by_text("REC, moneda ciutadana de Barcelona").wait_for(timeout=15000)
     assert page.remote_requests == []
+
+
+async def test_the_confirmation_link_in_the_mail_confirms_once(
+    live_server: LiveServer, page: PageWatch
+) -> None:
+    email = f"link-{uuid.uuid4().hex[:8]}@example.org"
+    person = register(live_server.url, email, "a long enough passphrase")
+    token = token_from_database(live_server.data_dir.parent / "rec.sqlite3", email, "verify-email")
+    await page.page.goto(f"{live_server.url}/wallet/verify-email?token={token}")
+    outcome = page.page.get_by_test_id("link-outcome")
+    await outcome.wait_for(timeout=15000)
+    assert await outcome.inner_text() == "Adreça confirmada. Gràcies!"
+    assert person.data("{ viewer { user { emailVerified } } }")["viewer"]["user"] == {
+        "emailVerified": True
+    }
+    await page.page.goto(f"{live_server.url}/wallet/verify-email?token={token}")
+    await page.page.get_by_test_id("link-outcome").wait_for(timeout=15000)
+    assert "ja s'ha fet servir" in await page.page.get_by_test_id("link-outcome").inner_text()
+    assert page.remote_requests == [] and page.errors == []
+
+
+async def test_the_reset_link_lets_a_person_choose_a_new_password(
+    live_server: LiveServer, page: PageWatch
+) -> None:
+    email = f"reset-{uuid.uuid4().hex[:8]}@example.org"
+    register(live_server.url, email, "a long enough passphrase")
+    GraphQLClient(live_server.url).data(
+        "mutation($input: EmailInput!) { requestPasswordReset(input: $input) { ok } }",
+        {"input": {"email": email}},
+    )
+    token = token_from_database(
+        live_server.data_dir.parent / "rec.sqlite3", email, "reset-password"
+    )
+    await page.page.goto(f"{live_server.url}/wallet/reset-password?token={token}")
+    field = page.page.locator("input[name=new-password]")
+    await field.wait_for(timeout=15000)
+    await field.fill("qqqqqqqqqqqq")
+    await page.page.click("button[type=submit]")
+    await page.page.get_by_test_id("link-problem").wait_for(timeout=15000)
+    assert "too easy to guess" in await page.page.get_by_test_id("link-problem").inner_text()
+    await field.fill("my brand new passphrase")
+    await page.page.click("button[type=submit]")
+    await page.page.get_by_test_id("link-outcome").wait_for(timeout=15000)
+    login = GraphQLClient(live_server.url).data(
+        LOGIN, {"input": {"email": email, "password": "my brand new passphrase"}}
+    )["login"]
+    assert login["errors"] == []
+    assert page.remote_requests == [] and page.errors == []

@@ -130,6 +130,7 @@ def test_run_refuses_production_mode() -> None:
         "REC_DATABASE_URL": "sqlite://:memory:",
         "REC_MONGODB_URL": "mongodb://127.0.0.1:1/",
         "REC_SMTP_HOST": "127.0.0.1",
+        "REC_PUBLIC_URL": "https://rec.example.org",
     }
     done = run_rec("run", env=env)
     assert done.returncode == 2

@@ -42,6 +42,7 @@ def test_production_turns_graphiql_off_unless_enabled() -> None:
         "REC_DATABASE_URL": "postgres://db/rec",
         "REC_MONGODB_URL": "mongodb://db/",
         "REC_SMTP_HOST": "smtp.example.org",
+        "REC_PUBLIC_URL": "https://rec.example.org",
     }
     assert Settings.from_env(env).graphiql is False
     assert Settings.from_env({**env, "REC_GRAPHIQL": "true"}).graphiql is True
@@ -122,7 +123,9 @@ def test_production_sends_real_mail_and_needs_an_smtp_host() -> None:
     }
     with pytest.raises(SettingsError, match="REC_SMTP_HOST is required"):
         Settings.from_env(env)
-    settings = Settings.from_env({**env, "REC_SMTP_HOST": "smtp.example.org"})
+    settings = Settings.from_env(
+        {**env, "REC_SMTP_HOST": "smtp.example.org", "REC_PUBLIC_URL": "https://rec.example.org"}
+    )
     assert settings.mail_backend == "smtp" and settings.smtp_port == 587
 
 
@@ -144,3 +147,21 @@ def test_production_refuses_the_mail_sandbox() -> None:
     }
     with pytest.raises(SettingsError, match="not allowed in production"):
         Settings.from_env(env)
+
+
+def test_the_public_address_is_used_for_links(tmp_path: Path) -> None:
+    base = {"REC_DATA_DIR": str(tmp_path), "REC_SECRET_KEY": SECRET}
+    assert Settings.from_env(base).public_url == "http://127.0.0.1:8000"
+    given = Settings.from_env({**base, "REC_PUBLIC_URL": "https://rec.example.org/"})
+    assert given.public_url == "https://rec.example.org"
+    with pytest.raises(SettingsError, match="REC_PUBLIC_URL must be"):
+        Settings.from_env({**base, "REC_PUBLIC_URL": "rec.example.org"})
+    production = {
+        **base,
+        "REC_MODE": "production",
+        "REC_DATABASE_URL": "postgres://db/rec",
+        "REC_MONGODB_URL": "mongodb://db/",
+        "REC_SMTP_HOST": "smtp.example.org",
+    }
+    with pytest.raises(SettingsError, match="REC_PUBLIC_URL is required in production"):
+        Settings.from_env(production)

@@ -80,3 +80,18 @@ def token_from_outbox(admin: GraphQLClient, to: str, path: str) -> str:
         if mail["to"] == to and found:
             return found.group(1)
     raise AssertionError(f"no {path} mail to {to}")
+
+
+def token_from_database(database: Path, to: str, path: str) -> str:
+    """The newest link of that kind mailed to `to`, read from the sandbox outbox table."""
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            'SELECT body FROM sandbox_outbox WHERE "to" = ? ORDER BY id DESC', (to,)
+        ).fetchall()
+    for (body,) in rows:
+        found = re.search(rf"/wallet/{path}\?token=(\S+)", body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no {path} mail to {to}")

@@ -1,0 +1,85 @@
+"""The pages that links in our mail open: confirming an email, choosing a new password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from reactpy import component, event, html, use_async_effect, use_state
+
+from pwa.texts import text
+from schema.operations import OperationError, execute, load_operations
+
+OPERATIONS = load_operations(Path(__file__).parent / "operations")
+
+
+def token_from(query_string: str) -> str:
+    return parse_qs(query_string.lstrip("?")).get("token", [""])[0][:200]
+
+
+@component
+def VerifyEmail(scope: dict[str, Any], token: str, language: str):  # type: ignore[no-untyped-def]
+    outcome, set_outcome = use_state("")
+
+    @use_async_effect(dependencies=[])
+    async def confirm() -> None:
+        try:
+            data = await execute(
+                scope, OPERATIONS["WalletVerifyEmail"], {"input": {"token": token}}
+            )
+        except OperationError:
+            set_outcome("invalid_link")
+            return
+        set_outcome("email_confirmed" if data["verifyEmail"]["ok"] else "invalid_link")
+
+    if not outcome:
+        return html.p({"aria-busy": "true"}, "…")
+    return html.p({"role": "status", "data-testid": "link-outcome"}, text(language, outcome))
+
+
+@component
+def ResetPassword(scope: dict[str, Any], token: str, language: str):  # type: ignore[no-untyped-def]
+    password, set_password = use_state("")
+    outcome, set_outcome = use_state("")
+    problem, set_problem = use_state("")
+
+    async def submit(_: Any) -> None:
+        variables = {"input": {"token": token, "newPassword": password}}
+        try:
+            data = await execute(scope, OPERATIONS["WalletResetPassword"], variables)
+        except OperationError:
+            set_problem(text(language, "invalid_link"))
+            return
+        errors = data["resetPassword"]["errors"]
+        if errors:
+            code = errors[0]["code"]
+            set_problem(
+                text(language, "invalid_link") if code == "INVALID_TOKEN" else errors[0]["message"]
+            )
+            return
+        set_outcome("password_changed")
+
+    if outcome:
+        return html.p({"role": "status", "data-testid": "link-outcome"}, text(language, outcome))
+    return html.form(
+        {"onSubmit": event(submit, prevent_default=True), "className": "card stack"},
+        html.label(
+            text(language, "new_password"),
+            html.input(
+                {
+                    "type": "password",
+                    "name": "new-password",
+                    "autoComplete": "new-password",
+                    "minLength": 10,
+                    "required": True,
+                    "value": password,
+                    "onChange": lambda e: set_password(e["target"]["value"]),
+                }
+            ),
+        ),
+        html.p({"className": "error", "role": "alert", "data-testid": "link-problem"}, problem)
+        if problem
+        else "",
+        html.button({"type": "submit"}, text(language, "save_password")),
+    )
