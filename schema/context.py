@@ -22,6 +22,30 @@ class Context:
     principal: Principal = ANONYMOUS
     request: Any = None
     response: Any = None
+    # graphql-transport-ws: the connection_init payload, and a token given there.
+    connection_params: dict[str, Any] | None = None
+    bearer_override: str | None = None
+
+    def credentials(self) -> tuple[str | None, str | None]:
+        """What this caller authenticated with: re-checked by long-lived subscriptions."""
+        if self.bearer_override:
+            return self.bearer_override, None
+        return credentials(self.scope)
+
+    async def authenticate_connection(self) -> bool:
+        """Takes `{"authorization": "Bearer <token>"}` from connection_init, if given.
+        False when a token was given and is not valid: the connection is refused."""
+        given = (self.connection_params or {}).get("authorization")
+        if not isinstance(given, str) or not given.strip():
+            return True
+        scheme, _, token = given.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return False
+        principal = await authenticate(token.strip(), None)
+        if principal.is_anonymous:
+            return False
+        self.principal, self.bearer_override = principal, token.strip()
+        return True
 
     @property
     def client_ip(self) -> str:

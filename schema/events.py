@@ -11,7 +11,6 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from schema.context import credentials
 from schema.permissions import THROUGH_PARENT, SignedIn, policy, subscription
 from server.accounts.sign_in import authenticate
 from server.currencies.services import currency_codes
@@ -58,7 +57,7 @@ class EventSubscriptions:
         async for event in hub.subscribe(set(context.principal.memberships)):
             # Permissions are checked again for every event: a session that ended, or a
             # membership that was removed, stops the delivery.
-            principal = await authenticate(*credentials(context.scope))
+            principal = await authenticate(*context.credentials())
             if principal.is_anonymous or not set(principal.memberships) & set(event.account_ids):
                 if principal.is_anonymous:
                     return

@@ -26,7 +26,9 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from admin_ui import session as admin_session
 from schema.context import Context, build_context, credentials, runtime_from_scope
@@ -53,6 +55,11 @@ class RecGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any = None) -> Context:
         runtime = runtime_from_scope(request.scope)
         return await build_context(runtime, request.scope, request, response)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        if not await context.authenticate_connection():
+            raise ConnectionRejectionError()  # closes with 4403
+        return UNSET
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page loads GraphiQL from a CDN; ours serves the same files locally.

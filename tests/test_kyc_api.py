@@ -266,3 +266,47 @@ def test_a_subscription_stops_when_its_session_ends(
         )
         # The event arrives after the session ended: nothing is delivered, the stream ends.
         assert json.loads(socket.recv(timeout=10)) == {"id": "s", "type": "complete"}
+
+
+def test_a_program_subscribes_with_its_token_in_connection_init(
+    live_server: LiveServer, officer: GraphQLClient
+) -> None:
+    email = _email()
+    register(live_server.url, email, PASSWORD)
+    program = GraphQLClient(live_server.url)
+    token = program.mutate("login", LOGIN, {"email": email, "password": PASSWORD})["token"]
+    person = GraphQLClient(live_server.url, token=token)
+    document = upload(person, "ID_DOCUMENT", PNG)["document"]
+    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
+    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as socket:
+        socket.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+        socket.send(
+            json.dumps(
+                {
+                    "id": "s",
+                    "type": "subscribe",
+                    "payload": {"query": "subscription { viewerEvents { type } }"},
+                }
+            )
+        )
+        officer.mutate(
+            "reviewKycDocument",
+            REVIEW,
+            {"id": document["id"], "decision": "DECLINE", "reason": "expired card"},
+        )
+        message = json.loads(socket.recv(timeout=10))
+    assert message["payload"]["data"]["viewerEvents"]["type"] == "kyc_document.declined"
+
+
+def test_a_bad_token_in_connection_init_is_refused(live_server: LiveServer) -> None:
+    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
+    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as socket:
+        socket.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer made-up"}})
+        )
+        with pytest.raises(Exception) as closed:
+            socket.recv(timeout=10)
+    assert "4403" in str(closed.value)
