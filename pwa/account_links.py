@@ -83,3 +83,79 @@ def ResetPassword(scope: dict[str, Any], token: str, language: str):  # type: ig
         else "",
         html.button({"type": "submit"}, text(language, "save_password")),
     )
+
+
+@component
+def AcceptInvitation(scope: dict[str, Any], token: str, language: str):  # type: ignore[no-untyped-def]
+    """Signs in for this one act, accepts, and signs out again: the wallet's own sign-in
+    keeps the person's session."""
+    fields, set_fields = use_state({"email": "", "password": "", "totp": ""})
+    joined, set_joined = use_state("")
+    problem, set_problem = use_state("")
+
+    def field(name: str, kind: str, autocomplete: str, required: bool = True) -> Any:
+        return html.label(
+            text(language, name),
+            html.input(
+                {
+                    "type": kind,
+                    "name": name,
+                    "autoComplete": autocomplete,
+                    "required": required,
+                    "value": fields[name],
+                    "onChange": lambda e: set_fields(fields | {name: e["target"]["value"]}),
+                }
+            ),
+        )
+
+    async def submit(_: Any) -> None:
+        credentials = {
+            "email": fields["email"],
+            "password": fields["password"],
+            "totp": fields["totp"] or None,
+        }
+        try:
+            login = (await execute(scope, OPERATIONS["WalletSignIn"], {"input": credentials}))[
+                "login"
+            ]
+            if login["errors"]:
+                set_problem(login["errors"][0]["message"])
+                return
+            bearer = login["token"]
+            accepted = await execute(
+                scope,
+                OPERATIONS["WalletAcceptInvitation"],
+                {"input": {"token": token}},
+                bearer=bearer,
+            )
+            await execute(scope, OPERATIONS["WalletSignOut"], bearer=bearer)
+        except OperationError:
+            set_problem(text(language, "invalid_link"))
+            return
+        result = accepted["acceptInvitation"]
+        if result["errors"]:
+            code = result["errors"][0]["code"]
+            set_problem(
+                text(language, "invalid_link")
+                if code == "INVALID_TOKEN"
+                else result["errors"][0]["message"]
+            )
+            return
+        set_joined(result["account"]["name"])
+
+    if joined:
+        return html.p(
+            {"role": "status", "data-testid": "link-outcome"},
+            text(language, "invitation_accepted").format(account=joined),
+        )
+    return html.form(
+        {"onSubmit": event(submit, prevent_default=True), "className": "card stack"},
+        html.p(text(language, "invitation_intro")),
+        field("email", "email", "username"),
+        field("password", "password", "current-password"),
+        field("totp", "text", "one-time-code", required=False),
+        html.p({"className": "error", "role": "alert", "data-testid": "link-problem"}, problem)
+        if problem
+        else "",
+        html.button({"type": "submit"}, text(language, "accept_invitation")),
+    )

@@ -25,6 +25,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Contraseña cambiada. Ya puedes entrar con la nueva.",
         "en": "Password changed. You can sign in with the new one.",
     },
+    "invitation_intro": {
+        "ca": "Entra amb el compte de l'adreça convidada per acceptar la invitació.",
+        "es": "Entra con la cuenta de la dirección invitada para aceptar la invitación.",
+        "en": "Sign in with the invited address's account to accept the invitation.",
+    },
+    "email": {"ca": "Correu electrònic", "es": "Correo electrónico", "en": "Email"},
+    "password": {"ca": "Contrasenya", "es": "Contraseña", "en": "Password"},
+    "totp": {
+        "ca": "Codi de verificació (si el fas servir)",
+        "es": "Código de verificación (si lo usas)",
+        "en": "Two-factor code (if you use it)",
+    },
+    "accept_invitation": {
+        "ca": "Accepta la invitació",
+        "es": "Aceptar la invitación",
+        "en": "Accept the invitation",
+    },
+    "invitation_accepted": {
+        "ca": "Ja formes part de {account}.",
+        "es": "Ya formas parte de {account}.",
+        "en": "You are now a member of {account}.",
+    },
 }
 
 

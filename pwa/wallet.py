@@ -7,14 +7,14 @@ from typing import Any
 
 from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
 
-from pwa.account_links import ResetPassword, VerifyEmail, token_from
+from pwa.account_links import AcceptInvitation, ResetPassword, VerifyEmail, token_from
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
 
 
-LINK_PAGES = ("verify-email", "reset-password")
+LINK_PAGES = ("verify-email", "reset-password", "invitation")
 
 
 def _currency_code(scope: dict[str, Any], path: str) -> str:
@@ -32,6 +32,8 @@ def _link_page(scope: dict[str, Any], path: str, query: str, language: str) -> A
         return VerifyEmail(scope, token_from(query), language)
     if page == "reset-password":
         return ResetPassword(scope, token_from(query), language)
+    if page == "invitation":
+        return AcceptInvitation(scope, token_from(query), language)
     return None
 
 

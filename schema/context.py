@@ -104,15 +104,22 @@ def credentials(scope: MutableMapping[str, Any]) -> tuple[str | None, str | None
 
 
 async def build_context(
-    runtime: Runtime, scope: MutableMapping[str, Any], request: Any = None, response: Any = None
+    runtime: Runtime,
+    scope: MutableMapping[str, Any],
+    request: Any = None,
+    response: Any = None,
+    bearer: str | None = None,
 ) -> Context:
-    bearer, cookie = credentials(scope)
+    given_bearer, cookie = credentials(scope)
+    if bearer:
+        given_bearer, cookie = bearer, None
     return Context(
         runtime=runtime,
         scope=scope,
-        principal=await authenticate(bearer, cookie),
+        principal=await authenticate(given_bearer, cookie),
         request=request,
         response=response,
+        bearer_override=bearer,
     )
 
 

@@ -54,18 +54,20 @@ async def execute(
     operation: Operation,
     variables: dict[str, Any] | None = None,
     response: Any = None,
+    bearer: str | None = None,
 ) -> dict[str, Any]:
     """Runs a named operation for the connection whose ASGI scope is given.
 
     `response` (a Starlette Response) receives the cookies a mutation sets, for HTTP
-    form handlers such as the admin panel's sign-in.
+    form handlers such as the admin panel's sign-in. `bearer` runs it as the holder of
+    that token instead of the connection's cookie.
     """
     runtime = runtime_from_scope(scope)
     result = await runtime.schema.execute(
         operation.document,
         variable_values=variables or {},
         operation_name=operation.name,
-        context_value=await build_context(runtime, scope, response=response),
+        context_value=await build_context(runtime, scope, response=response, bearer=bearer),
     )
     if result.errors:
         raise OperationError("; ".join(error.message for error in result.errors))

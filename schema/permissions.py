@@ -136,6 +136,39 @@ class AccountRole(Rule):
         return account_id is not None and principal.role_in(account_id) in self.roles
 
 
+class MerchantAccess(Rule):
+    """For a business account's tools: its members in the roles, or its own API keys with
+    the scope. E.g. refunds: owners and managers, or a key with refunds:write; never a
+    cashier."""
+
+    needs_sign_in = True
+
+    def __init__(
+        self,
+        roles: Iterable[MemberRole],
+        scope: str,
+        account_argument: str | None = "input.account_id",
+    ):
+        super().__init__()
+        self.members = AccountRole(roles, account_argument)
+        self.scope = scope
+        self.account_argument = account_argument
+        self.message = f"{self.members.message}, or its API keys with {scope}"
+
+    def describe(self) -> str:
+        return f"MerchantAccess({self.members.describe()}, {self.scope})"
+
+    def decide(self, principal: Principal, arguments: dict[str, Any], source: Any = None) -> bool:
+        if principal.kind == PrincipalKind.API_KEY:
+            if self.account_argument is None:
+                account_id = getattr(source, "account_id", None)
+            else:
+                account_id = decode_account_id(_argument(arguments, self.account_argument))
+            own = principal.account is not None and principal.account.id == account_id
+            return own and principal.has_scope(self.scope)
+        return self.members.decide(principal, arguments, source)
+
+
 class Admin(Rule):
     """An administrator in one of the roles, with two-factor passed in this session."""
 

@@ -96,6 +96,7 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/wallet/", pages.wallet),
             Route("/wallet/verify-email", pages.wallet),
             Route("/wallet/reset-password", pages.wallet),
+            Route("/wallet/invitation", pages.wallet),
             Route("/wallet/manifest.webmanifest", pages.manifest),
             Route("/admin/", pages.admin),
             Route("/admin/sign-in", admin_session.sign_in, methods=["POST"]),

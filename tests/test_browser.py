@@ -140,3 +140,51 @@ async def test_the_reset_link_lets_a_person_choose_a_new_password(
     )["login"]
     assert login["errors"] == []
     assert page.remote_requests == [] and page.errors == []
+
+
+async def test_an_invited_person_accepts_from_the_link_in_the_mail(
+    live_server: LiveServer, page: PageWatch
+) -> None:
+    owner = register(
+        live_server.url, f"own-{uuid.uuid4().hex[:8]}@example.org", "a long enough passphrase"
+    )
+    shop = owner.data("""mutation { createBusinessAccount(input: {name: "Llibreria Verdi",
+        category: "bookshop", address: "Carrer de Verdi, 10", location: {lat: 41.40, lng: 2.15}})
+        { account { id } errors { code } } }""")["createBusinessAccount"]["account"]
+    email = f"inv-{uuid.uuid4().hex[:8]}@example.org"
+    owner.data(
+        """mutation($input: InviteMemberInput!) { inviteMember(input: $input)
+        { errors { code } } }""",
+        {"input": {"accountId": shop["id"], "email": email, "role": "CASHIER"}},
+    )
+    invited = register(live_server.url, email, "a long enough passphrase")
+    token = token_from_database(live_server.data_dir.parent / "rec.sqlite3", email, "invitation")
+    await page.page.goto(f"{live_server.url}/wallet/invitation?token={token}")
+    await page.page.locator("input[name=email]").wait_for(timeout=15000)
+    await page.page.fill("input[name=email]", email)
+    await page.page.fill("input[name=password]", "a long enough passphrase")
+    await page.page.click("button[type=submit]")
+    outcome = page.page.get_by_test_id("link-outcome")
+    await outcome.wait_for(timeout=15000)
+    assert await outcome.inner_text() == "Ja formes part de Llibreria Verdi."
+    roles = invited.data("{ viewer { accounts { role account { name } } } }")["viewer"]
+    assert {"role": "CASHIER", "account": {"name": "Llibreria Verdi"}} in roles["accounts"]
+    assert page.remote_requests == [] and page.errors == []
+
+
+async def test_a_treasurer_sees_the_panel_but_not_the_mail_sandbox(
+    live_server: LiveServer, page: PageWatch
+) -> None:
+    entry = next(e for e in saved_sign_ins(live_server.data_dir) if e["role"] == "treasurer")
+    await page.page.goto(live_server.url + "/admin/")
+    await page.page.get_by_test_id("sign-in").wait_for(timeout=15000)
+    await page.page.fill("input[name=email]", entry["email"])
+    await page.page.fill("input[name=password]", entry["password"])
+    await page.page.fill(
+        "input[name=totp]", totp.code_at(entry["totp_secret"], totp.current_step())
+    )
+    await page.page.click("button[type=submit]")
+    await page.page.get_by_test_id("currency-REC").wait_for(timeout=15000)
+    assert "treasurer" in await page.page.get_by_test_id("admin-user").inner_text()
+    assert await page.page.get_by_test_id("outbox").count() == 0
+    assert page.remote_requests == [] and page.errors == []

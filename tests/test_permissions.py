@@ -16,7 +16,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from schema.permissions import PUBLIC, THROUGH_PARENT, Rule, rule_of
 from schema.schema import build_schema
-from server.accounts.models import AdminRole, ApiKey, MemberRole
+from server.accounts.models import Account, AdminRole, ApiKey, MemberRole
 from server.accounts.principal import ANONYMOUS, Principal, PrincipalKind
 
 PERSONAL, BUSINESS, OTHER_BUSINESS = 1, 2, 3
@@ -43,6 +43,7 @@ PRINCIPALS: dict[str, Principal] = {
     "cashier": _user(MemberRole.CASHIER),
     "api_key": Principal(
         kind=PrincipalKind.API_KEY,
+        account=Account(id=BUSINESS),
         api_key=ApiKey(
             scopes=[
                 "payment_orders:read",
@@ -194,3 +195,36 @@ def test_admins_without_two_factor_are_told_why() -> None:
     assert rule is not None
     reason = rule.refusal(PRINCIPALS["superadmin_without_2fa"], ARGUMENTS)
     assert reason is not None and "two-factor" in reason
+
+
+def test_merchant_tools_let_in_roles_and_the_accounts_own_scoped_keys() -> None:
+    """The rule payment orders and refunds will use: cashiers charge but never refund."""
+    from schema.permissions import MerchantAccess
+
+    charge = MerchantAccess(
+        [MemberRole.OWNER, MemberRole.MANAGER, MemberRole.CASHIER], "payment_orders:write"
+    )
+    refund = MerchantAccess([MemberRole.OWNER, MemberRole.MANAGER], "refunds:write")
+    staff_and_key = {name: DENY for name in COLUMNS} | {
+        "anonymous": SIGN_IN,
+        "owner": ALLOW,
+        "manager": ALLOW,
+        "cashier": ALLOW,
+        "api_key": ALLOW,
+    }
+    assert {who: _decide(charge, p) for who, p in PRINCIPALS.items()} == staff_and_key
+    assert {who: _decide(refund, p) for who, p in PRINCIPALS.items()} == staff_and_key | {
+        "cashier": DENY
+    }
+    narrow_key = Principal(
+        kind=PrincipalKind.API_KEY,
+        account=Account(id=BUSINESS),
+        api_key=ApiKey(scopes=["payment_orders:read"]),
+    )
+    assert _decide(refund, narrow_key) == DENY  # a key beyond its scopes
+    other_shops_key = Principal(
+        kind=PrincipalKind.API_KEY,
+        account=Account(id=OTHER_BUSINESS),
+        api_key=ApiKey(scopes=["refunds:write"]),
+    )
+    assert _decide(refund, other_shops_key) == DENY  # a key of another shop

@@ -83,7 +83,7 @@ async def _claim(email: str, ip: str) -> None:
             await SignInThrottle.filter(key=f"ip:{ip}").update(failures=F("failures") - 1)
     if wait_s:
         raise AccountsError(
-            "TOO_MANY_ATTEMPTS", "email", f"too many failed sign-ins; try again in {wait_s} s"
+            "TOO_MANY_ATTEMPTS", "email", f"too many sign-in attempts; try again in {wait_s} s"
         )
 
 

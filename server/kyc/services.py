@@ -242,7 +242,7 @@ async def review_document(
         raise AccountsError("INVALID_INPUT", "reason", "tell the person why it was declined")
     if expires_at is not None and expires_at <= clock.now():
         raise AccountsError("INVALID_INPUT", "expiresAt", "must be in the future")
-    await _refuse_own_account(officer, document.account_id)  # type: ignore[attr-defined]
+    await _refuse_own_account(officer, document.account_id, "id")  # type: ignore[attr-defined]
     before_levels = await _levels(document.account_id)  # type: ignore[attr-defined]
     status = DocumentStatus.APPROVED if decision == "APPROVE" else DocumentStatus.DECLINED
     async with in_transaction():
@@ -277,9 +277,9 @@ async def review_document(
     return document
 
 
-async def _refuse_own_account(officer: User, account_id: int) -> None:
+async def _refuse_own_account(officer: User, account_id: int, field: str) -> None:
     if await Membership.exists(user=officer, account_id=account_id):
-        raise AccountsError("FORBIDDEN", "id", "officers do not decide on their own accounts")
+        raise AccountsError("FORBIDDEN", field, "officers do not decide on their own accounts")
 
 
 async def set_account_level(
@@ -291,7 +291,7 @@ async def set_account_level(
         raise AccountsError("INVALID_INPUT", "tier", f"one of {levels}, or null to clear")
     if not reason.strip():
         raise AccountsError("INVALID_INPUT", "reason", "say why, for the audit log")
-    await _refuse_own_account(officer, account.id)
+    await _refuse_own_account(officer, account.id, "accountId")
     before_levels = await _levels(account.id)
     async with in_transaction():
         if level is None:
