@@ -352,3 +352,18 @@ def test_an_owner_removes_a_member_but_never_the_last_owner(
         "removeMember"
     ]
     assert last["errors"][0]["message"] == "an account keeps at least one owner"
+
+
+def test_a_wallet_is_seen_by_its_account_only(
+    live_server: LiveServer, shop: tuple[GraphQLClient, str]
+) -> None:
+    owner, account_id = shop
+    wallet = """query($id: ID!) { node(id: $id) { ... on Account {
+        wallet(currency: "REC") { currency balance { amount currency } } } } }"""
+    assert owner.data(wallet, {"id": account_id})["node"]["wallet"] == {
+        "currency": "REC",
+        "balance": {"amount": "0.00", "currency": "REC"},
+    }
+    stranger = register(live_server.url, _email(), PASSWORD)
+    assert stranger.data(wallet, {"id": account_id}) == {"node": None}
+    assert GraphQLClient(live_server.url).data(wallet, {"id": account_id}) == {"node": None}

@@ -140,6 +140,8 @@ def test_an_officers_decision_changes_the_tier_and_reaches_the_person_live(
     person = register(live_server.url, email, PASSWORD)
     document = upload(person, "ID_DOCUMENT", PNG)["document"]
     assert person.data(TIER)["viewer"]["activeAccount"]["kycTier"] == 0
+    before = person.data("{ viewer { activeAccount { kycLimits { canSend } } } }")
+    assert before["viewer"]["activeAccount"]["kycLimits"] == {"canSend": False}  # KYC0
 
     cookie = f"rec_session={person.http.cookies['rec_session']}"
     ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
@@ -179,6 +181,12 @@ def test_an_officers_decision_changes_the_tier_and_reaches_the_person_live(
     assert [e["type"] for e in events] == ["kyc_document.approved", "kyc_tier.changed"]
     assert events[1]["data"]["to"] == 1
     assert person.data(TIER)["viewer"]["activeAccount"]["kycTier"] == 1
+    limits = person.data("""{ viewer { activeAccount { kycLimits { level canSend
+        perPaymentLimit { amount } } } } }""")["viewer"]["activeAccount"]["kycLimits"]
+    tier_one = GraphQLClient(live_server.url).data(
+        '{ kycTiers(currency: "REC") { level canSend perPaymentLimit { amount } } }'
+    )["kycTiers"][1]
+    assert limits == tier_one and limits["canSend"] is True
 
     again = officer.data(
         REVIEW,

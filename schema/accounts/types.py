@@ -8,7 +8,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from schema.kyc.types import KycDocument
+from schema.kyc.types import KycDocument, KycTier
+from schema.money import Money, to_money
 from schema.nodes import RowNode, visible_nodes
 from schema.permissions import (
     THROUGH_PARENT,
@@ -28,6 +29,7 @@ from server.accounts.models import MemberRole as MemberRoleValue
 from server.accounts.models import User as UserRow
 from server.currencies.services import get_currency
 from server.kyc import services as kyc
+from server.ledger.services import balance_cents
 
 AccountKind = strawberry.enum(AccountKindValue, name="AccountKind")
 MemberRole = strawberry.enum(MemberRoleValue, name="MemberRole")
@@ -147,6 +149,13 @@ class ApiKey(RowNode, relay.Node):
 
 
 @policy(THROUGH_PARENT)
+@strawberry.type(description="An account's money in one currency.")
+class Wallet:
+    currency: str
+    balance: Money
+
+
+@policy(THROUGH_PARENT)
 @strawberry.type(description="A personal, business or issuer account; it holds wallets.")
 class Account(RowNode, relay.Node):
     row: strawberry.Private[AccountRow]
@@ -175,6 +184,25 @@ class Account(RowNode, relay.Node):
         code = currency or info.context.runtime.settings.default_currency
         row = await get_currency(code)
         return None if row is None else await kyc.effective_level(self.row.id, row.id)
+
+    @strawberry.field(
+        description="The KYC tier in force in a currency, with what it allows: its limits."
+    )
+    async def kyc_limits(self, info: Info, currency: str | None = None) -> KycTier | None:
+        row = await get_currency(currency or info.context.runtime.settings.default_currency)
+        if row is None:
+            return None
+        level = await kyc.effective_level(self.row.id, row.id)
+        tier = next((t for t in await kyc.tiers_of(row.id) if t.level == level), None)
+        return KycTier(row=tier, currency_code=row.code, decimals=row.decimals) if tier else None
+
+    @strawberry.field(description="The account's wallet in a currency (default: the main one).")
+    async def wallet(self, info: Info, currency: str | None = None) -> Wallet | None:
+        row = await get_currency(currency or info.context.runtime.settings.default_currency)
+        if row is None:
+            return None
+        cents = await balance_cents(self.row.id, row.code)
+        return Wallet(currency=row.code, balance=to_money(cents, row.code, row.decimals))
 
     @field(rule=AnyOf(AccountRole([HOLDER, OWNER], None), Admin([AdminRoleValue.KYC_OFFICER])))
     async def kyc_documents(self) -> list[KycDocument]:

@@ -22,3 +22,9 @@ async def open_wallet(account_id: int, currency: str, *, is_issuer: bool = False
 
 async def count_wallets(currency: str) -> int:
     return await Wallet.find(Wallet.currency == currency).count()
+
+
+async def balance_cents(account_id: int, currency: str) -> int:
+    """The account's balance in that currency; an account without a wallet holds nothing."""
+    wallet = await Wallet.find_one(Wallet.account_id == account_id, Wallet.currency == currency)
+    return wallet.balance_cents if wallet else 0
