@@ -9,6 +9,7 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from server import clock
@@ -231,6 +232,38 @@ async def set_payment_pin(user: User, pin: str, current_password: str) -> None:
     user.pin_hash = hash_password(pin)
     user.pin_failures = 0  # a new PIN also lifts a lock from wrong PINs
     await user.save(update_fields=["pin_hash", "pin_failures"])
+
+
+PIN_FAILURES_MAX = 3  # REC's rule: three wrong PINs lock spending until a new PIN is set
+
+
+async def check_payment_pin(user: User, pin: str) -> None:
+    """Raises WRONG_PIN, or PIN_LOCKED after three wrong PINs in a row (counted atomically)."""
+    await user.refresh_from_db(fields=["pin_hash", "pin_failures"])
+    if user.pin_hash is None:
+        raise AccountsError("INVALID_INPUT", "pin", "set your payment PIN first")
+    if user.pin_failures >= PIN_FAILURES_MAX:
+        raise AccountsError("PIN_LOCKED", "pin", "too many wrong PINs: set a new PIN to pay")
+    if verify_password(user.pin_hash, pin):
+        if user.pin_failures:
+            await User.filter(id=user.id).update(pin_failures=0)
+        return
+    await User.filter(id=user.id, pin_failures__lt=PIN_FAILURES_MAX).update(
+        pin_failures=F("pin_failures") + 1
+    )
+    await user.refresh_from_db(fields=["pin_failures"])
+    if user.pin_failures >= PIN_FAILURES_MAX:
+        raise AccountsError("PIN_LOCKED", "pin", "too many wrong PINs: set a new PIN to pay")
+    left = PIN_FAILURES_MAX - user.pin_failures
+    raise AccountsError("WRONG_PIN", "pin", f"wrong PIN; {left} tries left")
+
+
+async def find_account(reference: str) -> Account | None:
+    """An account by its handle (with or without @) or by its number."""
+    reference = reference.strip().lstrip("@").lower()
+    if reference.isdigit() and len(reference) < 19:
+        return await Account.get_or_none(id=int(reference))
+    return await Account.get_or_none(handle=reference) if reference else None
 
 
 async def start_two_factor_setup(user: User, issuer: str) -> tuple[str, str]:

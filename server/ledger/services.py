@@ -1,10 +1,25 @@
-"""Wallet operations. (Payments, issuance and the journal come with the ledger issue.)"""
+"""The ledger's operations as the rest of the platform calls them: who may move what is
+decided before (relational reads: tiers, limits, PIN); the move itself is one document
+transaction (server/ledger/operations.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
-from server.ledger.models import Wallet
+from server.accounts import audit
+from server.accounts.models import Account, AccountKind, User
+from server.accounts.services import check_payment_pin
+from server.currencies.models import Currency
+from server.kyc.services import effective_level, tiers_of
+from server.ledger.errors import LedgerError
+from server.ledger.models import EntryKind, JournalEntry, Wallet
+from server.ledger.operations import Limits, Transfer, transfer_money
+
+PAGE_SIZE_MAX = 100
 
 
 async def open_wallet(account_id: int, currency: str, *, is_issuer: bool = False) -> Wallet:
@@ -28,3 +43,210 @@ async def balance_cents(account_id: int, currency: str) -> int:
     """The account's balance in that currency; an account without a wallet holds nothing."""
     wallet = await Wallet.find_one(Wallet.account_id == account_id, Wallet.currency == currency)
     return wallet.balance_cents if wallet else 0
+
+
+async def _tier(account_id: int, currency: Currency) -> Any:
+    level = await effective_level(account_id, currency.id)
+    return next((t for t in await tiers_of(currency.id) if t.level == level), None)
+
+
+async def _limits(account: Account, currency: Currency) -> tuple[Limits, int | None]:
+    """What the payer's tier allows, read before the transaction starts."""
+    tier = await _tier(account.id, currency)
+    if tier is None:
+        return Limits(can_send=False), None
+    return Limits(tier.can_send, tier.per_payment_cents, tier.monthly_cents), None
+
+
+async def _max_balance(account: Account, currency: Currency) -> int | None:
+    if account.kind == AccountKind.ISSUER:
+        return None
+    tier = await _tier(account.id, currency)
+    return tier.max_balance_cents if tier else None
+
+
+async def pay(
+    user: User,
+    payer: Account,
+    payee: Account,
+    currency: Currency,
+    amount_cents: int,
+    memo: str,
+    pin: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """A payment from the payer's wallet, after the PIN and within the payer's tier."""
+    if payee.kind == AccountKind.ISSUER or payer.kind == AccountKind.ISSUER:
+        raise LedgerError("RECIPIENT_NOT_FOUND", "to", "no account to pay with that address")
+    await check_payment_pin(user, pin)
+    limits, _ = await _limits(payer, currency)
+    return await transfer_money(
+        Transfer(
+            kind=EntryKind.PAYMENT,
+            currency=currency.code,
+            from_account_id=payer.id,
+            to_account_id=payee.id,
+            amount_cents=amount_cents,
+            memo=memo.strip(),
+            created_by_user_id=user.id,
+            payer_limits=limits,
+            payee_max_balance_cents=await _max_balance(payee, currency),
+        ),
+        idempotency_key,
+    )
+
+
+async def issue(
+    treasurer: User,
+    to: Account,
+    currency: Currency,
+    amount_cents: int,
+    reason: str,
+    idempotency_key: str,
+    kind: EntryKind = EntryKind.TOPUP,
+) -> dict[str, Any]:
+    """Mints from the currency's issuer into an account (cash at an exchange office, a
+    confirmed card top-up); audited."""
+    if not reason.strip():
+        raise LedgerError("INVALID_INPUT", "reason", "say why, for the audit log")
+    if to.kind == AccountKind.ISSUER:
+        raise LedgerError("RECIPIENT_NOT_FOUND", "to", "the issuer cannot be paid")
+    result = await transfer_money(
+        Transfer(
+            kind=kind,
+            currency=currency.code,
+            from_account_id=currency.issuer_account_id,  # type: ignore[attr-defined]
+            to_account_id=to.id,
+            amount_cents=amount_cents,
+            reason=reason.strip(),
+            created_by_user_id=treasurer.id,
+            payee_max_balance_cents=await _max_balance(to, currency),
+        ),
+        idempotency_key,
+    )
+    await audit.record(
+        treasurer,
+        "ledger.issue",
+        "journal_entry",
+        result["entry_id"],
+        after={"to": to.id, "amount_cents": amount_cents, "currency": currency.code},
+        reason=reason.strip(),
+    )
+    return result
+
+
+async def redeem(
+    by: User | None,
+    account: Account,
+    currency: Currency,
+    amount_cents: int,
+    reason: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """Burns from an account into the issuer (a cash-out)."""
+    return await transfer_money(
+        Transfer(
+            kind=EntryKind.REDEMPTION,
+            currency=currency.code,
+            from_account_id=account.id,
+            to_account_id=currency.issuer_account_id,  # type: ignore[attr-defined]
+            amount_cents=amount_cents,
+            reason=reason,
+            created_by_user_id=by.id if by else None,
+        ),
+        idempotency_key,
+    )
+
+
+def _object_id(entry_id: str) -> ObjectId:
+    try:
+        return ObjectId(entry_id)
+    except (InvalidId, TypeError):
+        raise LedgerError("NOT_FOUND", "id", "no such payment") from None
+
+
+async def refund(
+    by: User | None,
+    payment_id: str,
+    amount_cents: int | None,
+    reason: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """Returns all or part of a payment to its payer; refunds add up to the payment at most.
+    `amount_cents` None means all that remains."""
+    original = await JournalEntry.get(_object_id(payment_id))
+    if original is None or original.kind != EntryKind.PAYMENT:
+        raise LedgerError("NOT_FOUND", "id", "only a payment can be refunded")
+    remaining = original.amount_cents - original.refunded_cents
+    amount = remaining if amount_cents is None else amount_cents
+    if amount_cents is None and remaining == 0:
+        raise LedgerError("REFUND_EXCEEDS_REMAINING", "amount", "nothing remains to refund")
+    return await transfer_money(
+        Transfer(
+            kind=EntryKind.REFUND,
+            currency=original.currency,
+            from_account_id=original.to_account_id,
+            to_account_id=original.from_account_id,
+            amount_cents=amount,
+            reason=reason.strip(),
+            refund_of=original.id,
+            created_by_user_id=by.id if by else None,
+        ),
+        idempotency_key,
+    )
+
+
+async def adjust(
+    admin: User,
+    corrects_id: str,
+    from_account: Account,
+    to_account: Account,
+    currency: Currency,
+    amount_cents: int,
+    reason: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """A correction: a new entry referencing the one it corrects, with a reason; audited."""
+    if not reason.strip():
+        raise LedgerError("INVALID_INPUT", "reason", "say why, for the audit log")
+    corrected = await JournalEntry.get(_object_id(corrects_id))
+    if corrected is None or corrected.currency != currency.code:
+        raise LedgerError("NOT_FOUND", "corrects", "no such entry in this currency")
+    result = await transfer_money(
+        Transfer(
+            kind=EntryKind.ADJUSTMENT,
+            currency=currency.code,
+            from_account_id=from_account.id,
+            to_account_id=to_account.id,
+            amount_cents=amount_cents,
+            reason=reason.strip(),
+            corrects=corrected.id,
+            created_by_user_id=admin.id,
+        ),
+        idempotency_key,
+    )
+    await audit.record(
+        admin,
+        "ledger.adjust",
+        "journal_entry",
+        result["entry_id"],
+        before={"corrects": corrects_id},
+        after={"from": from_account.id, "to": to_account.id, "amount_cents": amount_cents},
+        reason=reason.strip(),
+    )
+    return result
+
+
+async def entries_of(
+    account_id: int, currency: str, first: int, after: str | None = None
+) -> tuple[list[JournalEntry], bool]:
+    """The account's entries in that currency, newest first, and whether more follow."""
+    query: dict[str, Any] = {"legs.account_id": account_id, "currency": currency}
+    if after:
+        try:
+            query["_id"] = {"$lt": ObjectId(after)}
+        except (InvalidId, TypeError):
+            raise LedgerError("INVALID_INPUT", "after", "not a cursor of this list") from None
+    limit = max(1, min(first, PAGE_SIZE_MAX))
+    rows = await JournalEntry.find(query).sort("-_id").limit(limit + 1).to_list()
+    return rows[:limit], len(rows) > limit
