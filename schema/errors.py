@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Protocol
 
 import strawberry
 
 from schema.permissions import THROUGH_PARENT, policy
-from server.accounts.errors import AccountsError
 
 
 @strawberry.enum(description="Why a mutation did not do what was asked.")
@@ -47,5 +47,11 @@ def error(code: str, message: str, field: str | None = None) -> MutationError:
     return MutationError(field=field, message=message, code=ErrorCode(code))
 
 
-def from_domain(exc: AccountsError) -> list[MutationError]:
+class DomainError(Protocol):
+    code: str
+    field: str
+    message: str
+
+
+def from_domain(exc: DomainError) -> list[MutationError]:
     return [error(exc.code, exc.message, exc.field)]

@@ -18,10 +18,12 @@ from schema.currencies.types import Currency
 from schema.events import EventSubscriptions
 from schema.kyc.schema import KycMutations, KycQueries
 from schema.kyc.types import KycDocument
+from schema.ledger.schema import LedgerMutations, LedgerSubscriptions
+from schema.ledger.types import Transaction
 from schema.permissions import Anyone, field
 
 log = logging.getLogger("rec.graphql")
-NODE_TYPES: list[type] = [Currency, Account, User, ApiKey, KycDocument]
+NODE_TYPES: list[type] = [Currency, Account, User, ApiKey, KycDocument, Transaction]
 
 
 @strawberry.type
@@ -40,12 +42,12 @@ class Query(CurrencyQueries, AccountQueries, KycQueries):
 
 
 @strawberry.type
-class Mutation(AccountMutationRoot, KycMutations):
+class Mutation(AccountMutationRoot, KycMutations, LedgerMutations):
     pass
 
 
 @strawberry.type
-class Subscription(EventSubscriptions):
+class Subscription(EventSubscriptions, LedgerSubscriptions):
     pass
 
 

@@ -9,9 +9,8 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from server.accounts import totp
 from tests.conftest import LiveServer
-from tests.helpers.graphql import LOGIN, GraphQLClient, demo_admin, register
+from tests.helpers.graphql import LOGIN, GraphQLClient, demo_admin, make_admin, register
 
 PASSWORD = "a long enough passphrase"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
@@ -41,38 +40,6 @@ def upload(client: GraphQLClient, kind: str, content: bytes, filename: str = "id
     return response.json()["data"]["submitKycDocument"]
 
 
-def _officer(url: str, superadmin: GraphQLClient) -> GraphQLClient:
-    """A new person made KYC officer, who turns on two-factor and signs in with it."""
-    email = _email()
-    person = register(url, email, PASSWORD, "Officer")
-    setup = person.mutate(
-        "startTwoFactorSetup",
-        """mutation { startTwoFactorSetup {
-        secret provisioningUri errors { code } } }""",
-    )
-    secret = setup["secret"]
-    person.mutate(
-        "confirmTwoFactor",
-        """mutation($input: TwoFactorCodeInput!) {
-        confirmTwoFactor(input: $input) { ok errors { code } } }""",
-        {"code": totp.code_at(secret, totp.current_step() - 1)},
-    )
-    user_id = person.data("{ viewer { user { id } } }")["viewer"]["user"]["id"]
-    superadmin.mutate(
-        "grantAdminRole",
-        """mutation($input: AdminRoleInput!) {
-        grantAdminRole(input: $input) { user { id } errors { code } } }""",
-        {"userId": user_id, "role": "KYC_OFFICER", "reason": "reviews documents"},
-    )
-    officer = GraphQLClient(url)
-    officer.mutate(
-        "login",
-        LOGIN,
-        {"email": email, "password": PASSWORD, "totp": totp.code_at(secret, totp.current_step())},
-    )
-    return officer
-
-
 @pytest.fixture(scope="module")
 def superadmin(live_server: LiveServer) -> GraphQLClient:
     return demo_admin(live_server.url, live_server.data_dir, "superadmin")
@@ -80,7 +47,7 @@ def superadmin(live_server: LiveServer) -> GraphQLClient:
 
 @pytest.fixture(scope="module")
 def officer(live_server: LiveServer, superadmin: GraphQLClient) -> GraphQLClient:
-    return _officer(live_server.url, superadmin)
+    return make_admin(live_server.url, superadmin, "KYC_OFFICER")
 
 
 def test_kyc_tiers_are_public_with_money_as_decimal_strings(live_server: LiveServer) -> None:

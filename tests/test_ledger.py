@@ -73,7 +73,9 @@ async def test_issuance_mints_from_the_issuer_and_payments_move_money(stores: Se
     await _invariants()
     events = await Event.find(Event.account_ids == anna_account.id).to_list()
     assert [e.type for e in events if e.type.startswith("wallet.")] == [
-        "wallet.topup", "wallet.payment"]
+        "wallet.topup",
+        "wallet.payment",
+    ]
     assert events[-1].data["balance_cents"] == 37_50 and events[-1].data["direction"] == "out"
 
 

@@ -70,6 +70,7 @@ SUPERADMIN = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "superadm
 OWNERS = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "owner": ALLOW}
 OWNERS_MANAGERS_ADMINS = ADMINS | {"owner": ALLOW, "manager": ALLOW}
 OWNERS_ADMINS = ADMINS | {"owner": ALLOW}
+TREASURERS = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "treasurer": ALLOW}
 KYC_OFFICERS = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "kyc_officer": ALLOW}
 OWNERS_KYC_OFFICERS = KYC_OFFICERS | {"owner": ALLOW}
 
@@ -108,6 +109,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.setAccountKycTier": KYC_OFFICERS,
     "Mutation.updateKycTier": SUPERADMIN,
     "Subscription.viewerEvents": PEOPLE,
+    "Subscription.walletEvents": PEOPLE,
+    "Mutation.pay": PEOPLE,  # then: holder, owner or manager of the active account
+    "Mutation.issueFunds": TREASURERS,
     "Account.members": OWNERS_MANAGERS_ADMINS,
     "Account.kycDocuments": OWNERS_KYC_OFFICERS,
     "Account.apiKeys": OWNERS_ADMINS,

@@ -9,7 +9,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.kyc.types import KycDocument, KycTier
-from schema.money import Money, to_money
+from schema.ledger.types import Wallet
+from schema.money import to_money
 from schema.nodes import RowNode, visible_nodes
 from schema.permissions import (
     THROUGH_PARENT,
@@ -149,13 +150,6 @@ class ApiKey(RowNode, relay.Node):
 
 
 @policy(THROUGH_PARENT)
-@strawberry.type(description="An account's money in one currency.")
-class Wallet:
-    currency: str
-    balance: Money
-
-
-@policy(THROUGH_PARENT)
 @strawberry.type(description="A personal, business or issuer account; it holds wallets.")
 class Account(RowNode, relay.Node):
     row: strawberry.Private[AccountRow]
@@ -202,7 +196,12 @@ class Account(RowNode, relay.Node):
         if row is None:
             return None
         cents = await balance_cents(self.row.id, row.code)
-        return Wallet(currency=row.code, balance=to_money(cents, row.code, row.decimals))
+        return Wallet(
+            account_id=self.row.id,
+            decimals=row.decimals,
+            currency=row.code,
+            balance=to_money(cents, row.code, row.decimals),
+        )
 
     @field(rule=AnyOf(AccountRole([HOLDER, OWNER], None), Admin([AdminRoleValue.KYC_OFFICER])))
     async def kyc_documents(self) -> list[KycDocument]:

@@ -95,3 +95,38 @@ def token_from_database(database: Path, to: str, path: str) -> str:
         if found:
             return found.group(1)
     raise AssertionError(f"no {path} mail to {to}")
+
+
+def make_admin(url: str, superadmin: GraphQLClient, role: str) -> GraphQLClient:
+    """A new person given an administrator role, who turns on two-factor and signs in
+    with it, as any new administrator would."""
+    import uuid
+
+    email, password = f"admin-{uuid.uuid4().hex[:10]}@example.org", "a long enough passphrase"
+    person = register(url, email, password, "New Administrator")
+    setup = person.mutate(
+        "startTwoFactorSetup",
+        """mutation { startTwoFactorSetup {
+        secret provisioningUri errors { code } } }""",
+    )
+    secret = setup["secret"]
+    person.mutate(
+        "confirmTwoFactor",
+        """mutation($input: TwoFactorCodeInput!) {
+        confirmTwoFactor(input: $input) { ok errors { code } } }""",
+        {"code": totp.code_at(secret, totp.current_step() - 1)},
+    )
+    user_id = person.data("{ viewer { user { id } } }")["viewer"]["user"]["id"]
+    superadmin.mutate(
+        "grantAdminRole",
+        """mutation($input: AdminRoleInput!) {
+        grantAdminRole(input: $input) { user { id } errors { code } } }""",
+        {"userId": user_id, "role": role, "reason": "test administrator"},
+    )
+    admin = GraphQLClient(url)
+    admin.mutate(
+        "login",
+        LOGIN,
+        {"email": email, "password": password, "totp": totp.code_at(secret, totp.current_step())},
+    )
+    return admin

@@ -1,0 +1,187 @@
+"""Moving money: pay (people), issueFunds (treasurers); walletEvents, live."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.errors import MutationError, error, from_domain
+from schema.ledger.types import Transaction, transaction_of
+from schema.money import Money, parse_amount, to_money
+from schema.permissions import (
+    THROUGH_PARENT,
+    Admin,
+    SignedIn,
+    decode_account_id,
+    mutation,
+    policy,
+    subscription,
+)
+from server.accounts.errors import AccountsError
+from server.accounts.models import Account as AccountRow
+from server.accounts.models import AdminRole, MemberRole
+from server.accounts.services import find_account
+from server.accounts.sign_in import authenticate
+from server.currencies.models import Currency
+from server.currencies.services import get_currency
+from server.ledger import services as ledger
+from server.ledger.errors import LedgerError
+from server.ledger.models import JournalEntry
+
+PAYERS = (MemberRole.HOLDER, MemberRole.OWNER, MemberRole.MANAGER)  # cashiers charge only
+
+
+@strawberry.input
+class PayInput:
+    to: str = strawberry.field(description="The recipient's handle, or an account ID.")
+    amount: str = strawberry.field(description='A decimal string, e.g. "12.50".')
+    currency: str
+    memo: str = ""
+    pin: str
+    idempotency_key: str
+
+
+@strawberry.input
+class IssueFundsInput:
+    to: str = strawberry.field(description="The recipient's handle, or an account ID.")
+    amount: str
+    currency: str
+    reason: str
+    idempotency_key: str
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class PayPayload:
+    transaction: Transaction | None
+    errors: list[MutationError]
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="A change of the viewer's wallet, as it happens.")
+class WalletEvent:
+    type: str = strawberry.field(description="wallet.payment, wallet.refund, wallet.topup, ...")
+    direction: str = strawberry.field(description="in or out")
+    amount: Money
+    balance: Money
+    transaction_id: strawberry.ID
+    created_at: datetime
+
+
+async def _recipient(reference: str) -> AccountRow | None:
+    account_id = decode_account_id(reference)
+    if account_id is not None:
+        return await AccountRow.get_or_none(id=account_id)
+    return await find_account(reference)
+
+
+async def _amount(text: str, currency: Currency | None) -> tuple[int | None, list[MutationError]]:
+    if currency is None:
+        return None, [error("NOT_FOUND", "no such currency", "currency")]
+    cents = parse_amount(text, currency.decimals)
+    if cents is None or cents <= 0:
+        return None, [
+            error(
+                "INVALID_AMOUNT",
+                f"a positive amount with at most {currency.decimals} decimals",
+                "amount",
+            )
+        ]
+    return cents, []
+
+
+async def _done(summary: dict, currency: Currency) -> PayPayload:
+    row = await JournalEntry.get(summary["entry_id"])
+    assert row is not None
+    return PayPayload(transaction=await transaction_of(row, currency.decimals), errors=[])
+
+
+@strawberry.type
+class LedgerMutations:
+    @mutation(rule=SignedIn(), description="Pays from the active account's wallet.")
+    async def pay(self, info: Info, input: PayInput) -> PayPayload:
+        principal = info.context.principal
+        payer = principal.account
+        if payer is None or principal.role_in(payer.id) not in PAYERS:
+            refusal = error("FORBIDDEN", "cashiers charge but do not pay from the account")
+            return PayPayload(transaction=None, errors=[refusal])
+        currency = await get_currency(input.currency)
+        cents, problems = await _amount(input.amount, currency)
+        payee = await _recipient(input.to)
+        if payee is None:
+            problems.append(error("RECIPIENT_NOT_FOUND", "no account with that address", "to"))
+        if problems or cents is None or currency is None or payee is None:
+            return PayPayload(transaction=None, errors=problems)
+        try:
+            summary = await ledger.pay(
+                principal.user,
+                payer,
+                payee,
+                currency,
+                cents,
+                input.memo,
+                input.pin,
+                input.idempotency_key,
+            )
+        except (LedgerError, AccountsError) as problem:
+            return PayPayload(transaction=None, errors=from_domain(problem))
+        return await _done(summary, currency)
+
+    @mutation(
+        rule=Admin([AdminRole.TREASURER]),
+        description="Mints into an account (cash at an exchange office); audited.",
+    )
+    async def issue_funds(self, info: Info, input: IssueFundsInput) -> PayPayload:
+        currency = await get_currency(input.currency)
+        cents, problems = await _amount(input.amount, currency)
+        payee = await _recipient(input.to)
+        if payee is None:
+            problems.append(error("RECIPIENT_NOT_FOUND", "no account with that address", "to"))
+        if problems or cents is None or currency is None or payee is None:
+            return PayPayload(transaction=None, errors=problems)
+        try:
+            summary = await ledger.issue(
+                info.context.principal.user,
+                payee,
+                currency,
+                cents,
+                input.reason,
+                input.idempotency_key,
+            )
+        except LedgerError as problem:
+            return PayPayload(transaction=None, errors=from_domain(problem))
+        return await _done(summary, currency)
+
+
+@strawberry.type
+class LedgerSubscriptions:
+    @subscription(rule=SignedIn(), description="Every change of the active account's wallet.")
+    async def wallet_events(self, info: Info, currency: str) -> AsyncGenerator[WalletEvent, None]:
+
+        context = info.context
+        row = await get_currency(currency)
+        account = context.principal.account
+        if row is None or account is None:
+            return
+        async for event in context.runtime.events.subscribe({account.id}):
+            data = event.data
+            if not event.type.startswith("wallet.") or data.get("currency") != row.code:
+                continue
+            # The session may have ended, or the person left the account, since subscribing.
+            principal = await authenticate(*context.credentials())
+            if principal.is_anonymous:
+                return
+            if principal.role_in(account.id) is None:
+                continue
+            yield WalletEvent(
+                type=event.type,
+                direction=data["direction"],
+                amount=to_money(data["amount_cents"], row.code, row.decimals),
+                balance=to_money(data["balance_cents"], row.code, row.decimals),
+                transaction_id=strawberry.ID(relay.to_base64("Transaction", data["entry_id"])),
+                created_at=event.created_at,
+            )

@@ -1,0 +1,265 @@
+"""Money over the API: a treasurer issues, people pay with their PIN within their tier,
+histories page, events arrive live, and nobody sees what is not theirs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from websockets.sync.client import connect
+
+from tests.conftest import LiveServer
+from tests.helpers.graphql import GraphQLClient, demo_admin, make_admin, register
+
+PASSWORD = "a long enough passphrase"
+PIN = "4071"
+PAY = """mutation($input: PayInput!) { pay(input: $input) {
+  transaction { id kind amount { amount currency } from { handle } to { handle } memo }
+  errors { field code message } } }"""
+ISSUE = """mutation($input: IssueFundsInput!) { issueFunds(input: $input) {
+  transaction { id kind amount { amount } } errors { field code message } } }"""
+ME = """{ viewer { activeAccount { id handle wallet(currency: "REC") { balance { amount } } } } }"""
+HISTORY = """query($first: Int!, $after: String) { viewer { activeAccount { wallet(currency: "REC") {
+  transactions(first: $first, after: $after) { edges { cursor node { kind amount { amount } } }
+  pageInfo { hasNextPage endCursor } } } } } }"""
+
+
+@pytest.fixture(scope="module")
+def treasurer(live_server: LiveServer) -> GraphQLClient:
+    return demo_admin(live_server.url, live_server.data_dir, "treasurer")
+
+
+@pytest.fixture(scope="module")
+def officer(live_server: LiveServer) -> GraphQLClient:
+    superadmin = demo_admin(live_server.url, live_server.data_dir, "superadmin")
+    return make_admin(live_server.url, superadmin, "KYC_OFFICER")
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+def _person(url: str, officer: GraphQLClient | None = None, tier: int = 2) -> GraphQLClient:
+    person = register(url, f"m{uuid.uuid4().hex[:10]}@example.org", PASSWORD, "Maria Pujol")
+    person.mutate(
+        "setPaymentPin",
+        """mutation($input: SetPaymentPinInput!) {
+        setPaymentPin(input: $input) { ok errors { code } } }""",
+        {"pin": PIN, "currentPassword": PASSWORD},
+    )
+    if officer is not None:
+        account_id = person.data(ME)["viewer"]["activeAccount"]["id"]
+        officer.mutate(
+            "setAccountKycTier",
+            """mutation($input: SetAccountKycTierInput!) {
+            setAccountKycTier(input: $input) { tier errors { code } } }""",
+            {"accountId": account_id, "tier": tier, "reason": "checked in person"},
+        )
+    return person
+
+
+def _handle(client: GraphQLClient) -> str:
+    return client.data(ME)["viewer"]["activeAccount"]["handle"]
+
+
+def _balance(client: GraphQLClient) -> str:
+    return client.data(ME)["viewer"]["activeAccount"]["wallet"]["balance"]["amount"]
+
+
+def _pay(
+    client: GraphQLClient, to: str, amount: str, pin: str = PIN, key: str = "", memo: str = ""
+) -> dict:
+    variables = {
+        "input": {
+            "to": to,
+            "amount": amount,
+            "currency": "REC",
+            "memo": memo,
+            "pin": pin,
+            "idempotencyKey": key or _key(),
+        }
+    }
+    return client.data(PAY, variables)["pay"]
+
+
+def test_a_kyc0_person_cannot_pay(live_server: LiveServer, treasurer: GraphQLClient) -> None:
+    person, shop = _person(live_server.url), _person(live_server.url)
+    treasurer.mutate(
+        "issueFunds",
+        ISSUE,
+        {
+            "to": _handle(person),
+            "amount": "20.00",
+            "currency": "REC",
+            "reason": "cash",
+            "idempotencyKey": _key(),
+        },
+    )
+    refused = _pay(person, _handle(shop), "5.00")
+    assert refused == {
+        "transaction": None,
+        "errors": [
+            {
+                "field": "amount",
+                "code": "KYC_REQUIRED",
+                "message": "verify your identity to send money",
+            }
+        ],
+    }
+    assert _balance(person) == "20.00" and _balance(shop) == "0.00"
+
+
+def test_pay_with_the_pin_and_see_it_in_both_histories(
+    live_server: LiveServer, treasurer: GraphQLClient, officer: GraphQLClient
+) -> None:
+    anna, shop = _person(live_server.url, officer), _person(live_server.url, officer)
+    issued = treasurer.mutate(
+        "issueFunds",
+        ISSUE,
+        {
+            "to": _handle(anna),
+            "amount": "50.00",
+            "currency": "REC",
+            "reason": "cash at the office",
+            "idempotencyKey": _key(),
+        },
+    )
+    assert issued["transaction"]["kind"] == "TOPUP"
+
+    wrong = _pay(anna, _handle(shop), "12.50", pin="0000")
+    assert wrong["errors"][0]["code"] == "WRONG_PIN"
+    bad_amount = _pay(anna, _handle(shop), "12.505")
+    assert bad_amount["errors"][0]["code"] == "INVALID_AMOUNT"
+    nobody = _pay(anna, "no-such-handle", "1.00")
+    assert nobody["errors"][0]["code"] == "RECIPIENT_NOT_FOUND"
+    assert _balance(anna) == "50.00"
+
+    paid = _pay(anna, "@" + _handle(shop), "12.50", memo="pa i coca")
+    assert paid["errors"] == []
+    assert paid["transaction"]["amount"] == {"amount": "12.50", "currency": "REC"}
+    assert paid["transaction"]["to"] == {"handle": _handle(shop)}
+    assert (_balance(anna), _balance(shop)) == ("37.50", "12.50")
+
+    page = anna.data(HISTORY, {"first": 1})["viewer"]["activeAccount"]["wallet"]["transactions"]
+    assert [e["node"]["kind"] for e in page["edges"]] == ["PAYMENT"]
+    assert page["pageInfo"]["hasNextPage"] is True
+    rest = anna.data(HISTORY, {"first": 100, "after": page["pageInfo"]["endCursor"]})
+    edges = rest["viewer"]["activeAccount"]["wallet"]["transactions"]["edges"]
+    assert [e["node"]["kind"] for e in edges] == ["TOPUP"]
+    assert anna.refusal(HISTORY, {"first": 101}) == "INVALID_INPUT"
+
+    stranger = _person(live_server.url)
+    by_node = "query($id: ID!) { node(id: $id) { ... on Transaction { memo } } }"
+    assert stranger.data(by_node, {"id": paid["transaction"]["id"]}) == {"node": None}
+    assert shop.data(by_node, {"id": paid["transaction"]["id"]}) == {"node": {"memo": "pa i coca"}}
+
+
+def test_one_idempotency_key_pays_once(
+    live_server: LiveServer, treasurer: GraphQLClient, officer: GraphQLClient
+) -> None:
+    anna, shop = _person(live_server.url, officer), _person(live_server.url, officer)
+    treasurer.mutate(
+        "issueFunds",
+        ISSUE,
+        {
+            "to": _handle(anna),
+            "amount": "10.00",
+            "currency": "REC",
+            "reason": "cash",
+            "idempotencyKey": _key(),
+        },
+    )
+    key = _key()
+    first, again = (
+        _pay(anna, _handle(shop), "3.00", key=key),
+        _pay(anna, _handle(shop), "3.00", key=key),
+    )
+    assert first["transaction"]["id"] == again["transaction"]["id"]
+    reused = _pay(anna, _handle(shop), "4.00", key=key)
+    assert reused["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert _balance(shop) == "3.00"
+
+
+def test_the_recipient_hears_of_the_payment_live(
+    live_server: LiveServer, treasurer: GraphQLClient, officer: GraphQLClient
+) -> None:
+    anna, shop = _person(live_server.url, officer), _person(live_server.url, officer)
+    treasurer.mutate(
+        "issueFunds",
+        ISSUE,
+        {
+            "to": _handle(anna),
+            "amount": "10.00",
+            "currency": "REC",
+            "reason": "cash",
+            "idempotencyKey": _key(),
+        },
+    )
+    cookie = f"rec_session={shop.http.cookies['rec_session']}"
+    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
+    with connect(
+        ws_url,
+        subprotocols=["graphql-transport-ws"],
+        additional_headers={"Cookie": cookie},
+        open_timeout=10,
+    ) as socket:
+        socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+        socket.send(
+            json.dumps(
+                {
+                    "id": "w",
+                    "type": "subscribe",
+                    "payload": {
+                        "query": 'subscription { walletEvents(currency: "REC") { type direction amount { amount } '
+                        "balance { amount } transactionId } }"
+                    },
+                }
+            )
+        )
+        paid = _pay(anna, _handle(shop), "4.25")
+        message = json.loads(socket.recv(timeout=10))
+    event = message["payload"]["data"]["walletEvents"]
+    assert event == {
+        "type": "wallet.payment",
+        "direction": "in",
+        "amount": {"amount": "4.25"},
+        "balance": {"amount": "4.25"},
+        "transactionId": paid["transaction"]["id"],
+    }
+
+
+def test_only_treasurers_issue_and_cashiers_do_not_pay_from_the_shop(
+    live_server: LiveServer, officer: GraphQLClient, treasurer: GraphQLClient
+) -> None:
+    person = _person(live_server.url, officer)
+    issue = {
+        "input": {
+            "to": _handle(person),
+            "amount": "1000.00",
+            "currency": "REC",
+            "reason": "why not",
+            "idempotencyKey": _key(),
+        }
+    }
+    assert person.refusal(ISSUE, issue) == "FORBIDDEN"
+    assert officer.refusal(ISSUE, issue) == "FORBIDDEN"
+    no_reason = treasurer.data(ISSUE, {"input": {**issue["input"], "reason": " "}})["issueFunds"]
+    assert no_reason["errors"][0]["field"] == "reason"
+    assert _balance(person) == "0.00"
+    assert (
+        GraphQLClient(live_server.url).refusal(
+            PAY,
+            {
+                "input": {
+                    "to": "x",
+                    "amount": "1.00",
+                    "currency": "REC",
+                    "pin": PIN,
+                    "idempotencyKey": _key(),
+                }
+            },
+        )
+        == "UNAUTHENTICATED"
+    )
