@@ -18,7 +18,7 @@ from schema.currencies.types import Currency
 from schema.events import EventSubscriptions
 from schema.kyc.schema import KycMutations, KycQueries
 from schema.kyc.types import KycDocument
-from schema.ledger.schema import LedgerMutations, LedgerSubscriptions
+from schema.ledger.schema import LedgerMutations, LedgerQueries, LedgerSubscriptions
 from schema.ledger.types import Transaction
 from schema.permissions import Anyone, field
 
@@ -27,7 +27,7 @@ NODE_TYPES: list[type] = [Currency, Account, User, ApiKey, KycDocument, Transact
 
 
 @strawberry.type
-class Query(CurrencyQueries, AccountQueries, KycQueries):
+class Query(CurrencyQueries, AccountQueries, KycQueries, LedgerQueries):
     @field(rule=Anyone(), description="Any object the viewer may see, by its ID; null otherwise.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         try:

@@ -26,6 +26,7 @@ from server.accounts.services import (
 from server.branding import BrandingError, load_all
 from server.currencies.services import CurrencyError, install_currency
 from server.demo import format_sign_ins, load_demo, saved_sign_ins
+from server.ledger.verify import verify_ledger
 from server.logs import configure_logging, redact
 from server.registry import DOCUMENT_MODELS
 from server.settings import Settings, SettingsError
@@ -56,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="serve the app on REC_DATABASE_URL and REC_MONGODB_URL")
     commands.add_parser("migrate", help="bring both stores up to date and install currencies")
     commands.add_parser("demo", help="load the demo data (once; later calls change nothing)")
+    ledger = commands.add_parser("ledger", help="the journal")
+    ledger_commands = ledger.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
+    verify = ledger_commands.add_parser(
+        "verify", help="recompute the chain, signatures and balances; exit 0 only if all hold"
+    )
+    verify.add_argument("--currency", default=None, help="one currency (default: all)")
     admin = commands.add_parser("admin", help="administrators")
     admin_commands = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
     create = admin_commands.add_parser("create", help="create an administrator or grant a role")
@@ -127,7 +134,7 @@ async def _prepare(settings: Settings) -> list[str]:
     installed = []
     async with _open_stores(settings):
         for branding in brandings:
-            _, created = await install_currency(branding)
+            _, created = await install_currency(branding, settings.secret_key)
             installed.append(f"{branding.code} ({'new' if created else 'up to date'})")
     return installed
 
@@ -150,6 +157,8 @@ async def _one_shot(args: argparse.Namespace, settings: Settings) -> int:
         print(await _demo(settings))
     elif args.command == "admin":
         return await _admin_create(args, settings)
+    elif args.command == "ledger":
+        return await _ledger_verify(args, settings)
     return 0
 
 
@@ -172,6 +181,21 @@ async def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
     state = "granted" if granted else "already held"
     print(f"{user.email}: role {args.role} {state}{note}")
     return 0
+
+
+async def _ledger_verify(args: argparse.Namespace, settings: Settings) -> int:
+    async with _open_stores(settings):
+        report = await verify_ledger(args.currency)
+    for line in report.checked:
+        print(f"checked  {line}")
+    for line in report.problems:
+        print(f"FAILED   {line}")
+    print(
+        "ledger verified: everything holds"
+        if report.ok
+        else f"ledger verification failed: {len(report.problems)} problem(s)"
+    )
+    return 0 if report.ok else 1
 
 
 def _embedded_settings(settings: Settings) -> tuple[Settings, EmbeddedDocumentServer | None]:

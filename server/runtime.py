@@ -11,6 +11,7 @@ from typing import Any
 from server.branding import Branding
 from server.events.hub import EventHub
 from server.kyc.services import expire_documents
+from server.ledger import sealer
 from server.mail import Mailer, mailer_for
 from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
@@ -54,6 +55,10 @@ class Runtime:
         await self.documents.open()
         await self.events.start()
         self._jobs.append(asyncio.create_task(_every(60, expire_documents), name="kyc-expiry"))
+        secret = settings.secret_key
+        self._jobs.append(
+            asyncio.create_task(_every(1, lambda: sealer.run_once(secret)), name="sealer")
+        )
         log.info("stores open")
 
     async def stop(self) -> None:

@@ -263,3 +263,46 @@ def test_only_treasurers_issue_and_cashiers_do_not_pay_from_the_shop(
         )
         == "UNAUTHENTICATED"
     )
+
+
+def test_the_journal_is_sealed_and_anyone_can_check_the_signed_checkpoint(
+    live_server: LiveServer, treasurer: GraphQLClient, officer: GraphQLClient
+) -> None:
+    import base64
+    import time
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    anna, shop = _person(live_server.url, officer), _person(live_server.url, officer)
+    treasurer.mutate(
+        "issueFunds",
+        ISSUE,
+        {
+            "to": _handle(anna),
+            "amount": "10.00",
+            "currency": "REC",
+            "reason": "cash",
+            "idempotencyKey": _key(),
+        },
+    )
+    paid = _pay(anna, _handle(shop), "1.00")
+    receipt = "query($id: ID!) { node(id: $id) { ... on Transaction { sequence hash } } }"
+    deadline = time.monotonic() + 20
+    sealed = anna.data(receipt, {"id": paid["transaction"]["id"]})["node"]
+    while sealed["sequence"] is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        sealed = anna.data(receipt, {"id": paid["transaction"]["id"]})["node"]
+    assert sealed["sequence"] >= 2 and len(sealed["hash"]) == 64
+
+    query = """{ ledgerCheckpoint(currency: "REC") { sequence hash signedAt signature publicKey
+        signedMessage } }"""
+    point = GraphQLClient(live_server.url).data(query)["ledgerCheckpoint"]
+    while (point is None or point["sequence"] < sealed["sequence"]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        point = GraphQLClient(live_server.url).data(query)["ledgerCheckpoint"]
+    assert point is not None
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(point["publicKey"]))
+    key.verify(
+        base64.b64decode(point["signature"]), point["signedMessage"].encode()
+    )  # raises if bad
+    assert point["signedMessage"].split("\n")[1:4] == ["REC", str(point["sequence"]), point["hash"]]

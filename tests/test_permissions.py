@@ -103,6 +103,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.grantAdminRole": SUPERADMIN,
     "Mutation.revokeAdminRole": SUPERADMIN,
     "Query.kycTiers": EVERYONE,
+    "Query.ledgerCheckpoint": EVERYONE,
     "Query.kycReviewQueue": KYC_OFFICERS,
     "Mutation.submitKycDocument": PEOPLE,  # then: holder or owner of the active account
     "Mutation.reviewKycDocument": KYC_OFFICERS,

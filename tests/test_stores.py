@@ -38,7 +38,9 @@ async def test_rec_is_installed_with_an_issuer_account_and_wallet(stores: Settin
 
 async def test_installing_a_currency_again_creates_nothing(stores: Settings) -> None:
     accounts_before = await Account.all().count()
-    currency, created = await install_currency(load_branding(PROJECT_ROOT / "branding" / "rec"))
+    currency, created = await install_currency(
+        load_branding(PROJECT_ROOT / "branding" / "rec"), stores.secret_key
+    )
     assert created is False and currency.code == "REC"
     assert await Account.all().count() == accounts_before
     assert await Wallet.find(Wallet.currency == "REC").count() == 1
@@ -162,6 +164,6 @@ async def test_decimals_cannot_change_once_the_currency_exists(
         .replace('name = "REC"', 'name = "REC2"')
     )
     with pytest.raises(CurrencyError, match="field 'decimals': REC already uses 2"):
-        await install_currency(load_branding(folder))
+        await install_currency(load_branding(folder), stores.secret_key)
     rec = await Currency.get(code="REC")
     assert (rec.decimals, rec.name) == (2, "REC")

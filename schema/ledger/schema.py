@@ -13,10 +13,13 @@ from schema.errors import MutationError, error, from_domain
 from schema.ledger.types import Transaction, transaction_of
 from schema.money import Money, parse_amount, to_money
 from schema.permissions import (
+    PUBLIC,
     THROUGH_PARENT,
     Admin,
+    Anyone,
     SignedIn,
     decode_account_id,
+    field,
     mutation,
     policy,
     subscription,
@@ -31,6 +34,8 @@ from server.currencies.services import get_currency
 from server.ledger import services as ledger
 from server.ledger.errors import LedgerError
 from server.ledger.models import JournalEntry
+from server.ledger.sealer import latest_checkpoint
+from server.ledger.signing import checkpoint_message
 
 PAYERS = (MemberRole.HOLDER, MemberRole.OWNER, MemberRole.MANAGER)  # cashiers charge only
 
@@ -185,3 +190,36 @@ class LedgerSubscriptions:
                 transaction_id=strawberry.ID(relay.to_base64("Transaction", data["entry_id"])),
                 created_at=event.created_at,
             )
+
+
+@policy(PUBLIC)
+@strawberry.type(description="A signed statement of a currency's journal chain.")
+class LedgerCheckpoint:
+    currency: str
+    sequence: int
+    hash: str
+    signed_at: str = strawberry.field(description="ISO 8601, exactly as signed.")
+    signature: str = strawberry.field(description="Ed25519, base64.")
+    public_key: str = strawberry.field(description="Ed25519, base64.")
+    signed_message: str = strawberry.field(
+        description="What the signature covers, to verify it without our code."
+    )
+
+
+@strawberry.type
+class LedgerQueries:
+    @field(rule=Anyone(), description="The latest signed checkpoint of a currency's journal.")
+    async def ledger_checkpoint(self, currency: str) -> LedgerCheckpoint | None:
+        point = await latest_checkpoint(currency.upper()[:10])
+        if point is None:
+            return None
+        message = checkpoint_message(point.currency, point.sequence, point.hash, point.signed_at)
+        return LedgerCheckpoint(
+            currency=point.currency,
+            sequence=point.sequence,
+            hash=point.hash,
+            signed_at=point.signed_at,
+            signature=point.signature,
+            public_key=point.public_key,
+            signed_message=message.decode(),
+        )

@@ -22,6 +22,9 @@ class Currency(Model):
     issuer_account: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "rec.Account", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    # Ed25519 key signing the journal's checkpoints: public in base64, private sealed.
+    checkpoint_public_key = fields.CharField(max_length=64, default="")
+    checkpoint_private_key_sealed = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -11,6 +11,7 @@ from server.branding import Branding
 from server.currencies.models import Currency
 from server.kyc.services import ensure_default_tiers
 from server.ledger.services import open_wallet
+from server.ledger.signing import new_keypair
 
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
 
@@ -37,7 +38,7 @@ def _fields(branding: Branding) -> dict[str, Any]:
     }
 
 
-async def install_currency(branding: Branding) -> tuple[Currency, bool]:
+async def install_currency(branding: Branding, secret_key: str) -> tuple[Currency, bool]:
     """Creates the currency and its issuer account and wallet, or refreshes its look.
 
     Idempotent: a second call updates names and theme and creates nothing. Returns the
@@ -59,6 +60,12 @@ async def install_currency(branding: Branding) -> tuple[Currency, bool]:
             )
         await currency.update_from_dict(_fields(branding)).save()
     await ensure_default_tiers(currency.id, currency.decimals)
+    if not currency.checkpoint_public_key:
+        public, sealed = new_keypair(secret_key)
+        currency.checkpoint_public_key, currency.checkpoint_private_key_sealed = public, sealed
+        await currency.save(
+            update_fields=["checkpoint_public_key", "checkpoint_private_key_sealed"]
+        )
     assert currency.issuer_account_id is not None  # type: ignore[attr-defined]
     await open_wallet(currency.issuer_account_id, currency.code, is_issuer=True)  # type: ignore[attr-defined]
     return currency, created

@@ -95,4 +95,48 @@ class IdempotencyRecord(Document):
         indexes = [IndexModel([("created_at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)]
 
 
-DOCUMENT_MODELS: list[type[Document]] = [Wallet, JournalEntry, IdempotencyRecord]
+class LedgerHead(Document):
+    """The last sealed entry of a currency's chain."""
+
+    id: str  # type: ignore[assignment]  # the currency code
+    sequence: int = 0
+    hash: str = "0" * 64
+
+    class Settings:
+        name = "ledger_heads"
+
+
+class Checkpoint(Document):
+    """A signed statement of a currency's chain: (sequence, hash) at a time."""
+
+    currency: str
+    sequence: int
+    hash: str
+    signed_at: str  # ISO 8601, exactly as signed
+    signature: str
+    public_key: str
+
+    class Settings:
+        name = "checkpoints"
+        indexes = [IndexModel([("currency", ASCENDING), ("sequence", DESCENDING)])]
+
+
+class Lease(Document):
+    """Who runs a job that must run once, until when."""
+
+    id: str  # type: ignore[assignment]  # the job's name
+    holder: str
+    expires_at: datetime
+
+    class Settings:
+        name = "leases"
+
+
+DOCUMENT_MODELS: list[type[Document]] = [
+    Wallet,
+    JournalEntry,
+    IdempotencyRecord,
+    LedgerHead,
+    Checkpoint,
+    Lease,
+]
