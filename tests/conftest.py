@@ -30,7 +30,8 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="session")
 def document_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedDocumentServer]:
     folder = tmp_path_factory.mktemp("documents")
-    server = EmbeddedDocumentServer(folder / "data", folder / "documents.log")
+    # Test commands on: the fault tests arm fail points (configureFailPoint), as on mongod.
+    server = EmbeddedDocumentServer(folder / "data", folder / "documents.log", test_commands=True)
     server.start()
     yield server
     server.stop()
