@@ -16,17 +16,19 @@ from server import clock
 from server.accounts import totp
 from server.accounts.models import AccountKind, AdminRole, MemberRole, User
 from server.accounts.services import (
+    accounts_of,
     add_member,
     create_account,
     create_user,
     find_user_by_email,
     grant_admin_role,
 )
-from server.currencies.services import list_currencies
+from server.currencies.services import get_currency, list_currencies
 from server.directory.services import create_merchant_profile
-from server.ledger.services import open_wallet
+from server.ledger.services import issue, open_wallet
 
 CREDENTIALS_FILE = "demo-credentials.json"
+DEMO_ISSUE_MAJOR = 100
 SUPERADMIN_EMAIL = "superadmin@demo.rec.example"
 
 
@@ -121,8 +123,9 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
                 await open_wallet(membership.account.id, code)
         return user
 
-    for name, email, language in RESIDENTS:
-        await person(name, email, language, "resident")
+    residents = [
+        await person(name, email, language, "resident") for name, email, language in RESIDENTS
+    ]
     for shop in SHOPS:
         owner = await person(shop.owner_name, shop.owner_email, "ca", f"owner of {shop.name}")
         account = await create_account(AccountKind.BUSINESS, shop.name)
@@ -137,6 +140,7 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
         )
         for code in currencies:
             await open_wallet(account.id, code)
+    treasurer: User | None = None
     for name, email, role in ADMINS:
         admin = await person(name, email, "ca", role.value)
         await grant_admin_role(admin, role, reason="demo data", actor_label="rec demo")  # type: ignore[arg-type]
@@ -145,6 +149,24 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
         admin.totp_enabled_at = clock.now()  # type: ignore[attr-defined]
         await admin.save(update_fields=["totp_secret", "totp_enabled_at"])  # type: ignore[attr-defined]
         sign_ins[-1]["totp_secret"] = admin.totp_secret  # type: ignore[attr-defined]
+        if role == AdminRole.TREASURER:
+            treasurer = admin
+
+    # Each resident starts with money, issued by the treasurer as at an exchange office.
+    assert treasurer is not None
+    for code in currencies:
+        currency = await get_currency(code)
+        assert currency is not None
+        for resident in residents:
+            account = (await accounts_of(resident))[0][0]
+            await issue(
+                treasurer,
+                account,
+                currency,
+                DEMO_ISSUE_MAJOR * 10**currency.decimals,
+                "demo: cash at the exchange office",
+                f"demo-{code}-{resident.id}",
+            )
 
     path = data_dir / CREDENTIALS_FILE
     path.write_text(json.dumps(sign_ins, indent=2, ensure_ascii=False))

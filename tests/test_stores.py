@@ -133,6 +133,13 @@ async def test_demo_data_is_loaded_once_with_real_barcelona_shops(stores: Settin
         assert 2_050_000 <= shop.longitude_e6 <= 2_230_000
         assert await Wallet.find_one(Wallet.account_id == shop.account.id, Wallet.currency == "REC")
 
+    anna = await User.get(email="anna@demo.rec.example")
+    anna_account = (await anna.memberships.all().prefetch_related("account"))[0].account
+    from server.ledger.services import balance_cents
+    from server.ledger.verify import verify_ledger
+
+    assert await balance_cents(anna_account.id, "REC") == 100_00
+    assert (await verify_ledger("REC")).ok
     superadmin = await User.get(email="superadmin@demo.rec.example")
     assert await admin_roles(superadmin) == [AdminRole.SUPERADMIN]
     users, wallets = await User.all().count(), await Wallet.count()
