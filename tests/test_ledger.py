@@ -264,3 +264,22 @@ async def test_the_issuer_is_never_a_payment_recipient(stores: Settings) -> None
 async def test_tier_limits_are_read_from_the_currencys_tiers(stores: Settings) -> None:
     tier = await KycTier.get(currency=await _rec(), level=1)
     assert tier.per_payment_cents == 2_500_00
+
+
+async def test_a_retry_of_a_payment_that_went_through_is_answered_even_after_limits_change(
+    stores: Settings,
+) -> None:
+    anna, anna_account = await _person("Anna", level=1)
+    _, shop = await _person("Forn")
+    await _fund(anna_account, 3_000_00)
+    same_key = key()
+    first = await ledger.pay(anna, anna_account, shop, await _rec(), 2_000_00, "", PIN, same_key)
+    tier = await KycTier.get(currency=await _rec(), level=1)
+    tier.per_payment_cents = 100_00
+    await tier.save()
+    assert (
+        await ledger.pay(anna, anna_account, shop, await _rec(), 2_000_00, "", PIN, same_key)
+        == first
+    )
+    with pytest.raises(LedgerError, match="per-payment"):
+        await ledger.pay(anna, anna_account, shop, await _rec(), 2_000_00, "", PIN, key())

@@ -261,10 +261,19 @@ def _validate(transfer: Transfer) -> None:
 
 async def transfer_money(transfer: Transfer, idempotency_key: str) -> dict[str, Any]:
     """Moves money once per idempotency key; answers the same summary to every retry."""
-    _validate(transfer)
     if not 1 <= len(idempotency_key) <= 255:
         raise LedgerError("INVALID_INPUT", "idempotencyKey", "1 to 255 characters")
     key = f"{transfer.kind.value}:{transfer.from_account_id}:{idempotency_key}"
+    # A retry of a request that went through gets its answer, whatever changed since
+    # (limits, balances): the money moved once, and that is what it is told.
+    earlier = await IdempotencyRecord.get_pymongo_collection().find_one({"_id": key})
+    if (
+        earlier
+        and earlier["state"] == "done"
+        and earlier["request_hash"] == transfer.request_hash()
+    ):
+        return dict(earlier["result"])
+    _validate(transfer)
     kept = await _claim_key(key, transfer.request_hash())
     if kept is not None:
         return kept
