@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import logging
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -67,6 +68,7 @@ RETRY_DELAY_S_MAX = operations.RETRY_DELAY_S_MAX
 class Results:
     latencies_ms: list[float] = field(default_factory=list)
     elapsed_s: float = 0.0
+    cpu_s: float = 0.0  # this process's CPU time: the client's share of the work
     attempts: int = 0  # transaction bodies run: one per payment, plus one per retry
     errors: int = 0
     error_examples: list[str] = field(default_factory=list)
@@ -262,9 +264,10 @@ async def run_payments(
                 continue
             results.latencies_ms.append((time.perf_counter() - started) * 1000)
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(payer() for _ in range(min(PAYERS, count))))
     results.elapsed_s += time.perf_counter() - started
+    results.cpu_s += time.process_time() - cpu_started
 
 
 async def create_wallets() -> list[int]:
@@ -320,6 +323,11 @@ def _line(name: str, results: Results) -> list[str]:
             f"  latency ms    p50 {percentile(latencies, 50):.1f}  "
             f"p99 {percentile(latencies, 99):.1f}  (max {latencies[-1]:.1f})"
         )
+    if results.payments:
+        lines.append(
+            f"  client CPU    {results.cpu_s / results.payments * 1000:.2f} ms per payment "
+            "(this process; the rest is the document server)"
+        )
     lines.append(f"  retries       {results.retries} transaction retries")
     lines.append(f"  errors        {results.errors}")
     lines.extend(f"    e.g. {example}" for example in results.error_examples)
@@ -354,8 +362,15 @@ async def prepare_and_measure(settings: Settings, payments: int) -> tuple[Result
     return raw, ledger
 
 
+def _interrupted(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Ctrl-C and kill stop the run the same way: through the finally that stops the server.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupted)
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="rec-bench-ledger-") as folder:
         data_dir = Path(folder)
@@ -374,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             print("measuring ...", file=sys.stderr, flush=True)
             raw, ledger = asyncio.run(prepare_and_measure(settings, args.payments))
         except KeyboardInterrupt:
+            print("interrupted: stopping the document server", file=sys.stderr)
             return 130
         finally:
             documents.stop()

@@ -283,3 +283,57 @@ async def test_a_retry_of_a_payment_that_went_through_is_answered_even_after_lim
     )
     with pytest.raises(LedgerError, match="per-payment"):
         await ledger.pay(anna, anna_account, shop, await _rec(), 2_000_00, "", PIN, key())
+
+
+async def test_parallel_pin_guesses_get_three_tries_at_most(stores: Settings) -> None:
+    anna, anna_account = await _person("Anna")
+    _, shop = await _person("Forn")
+    await _fund(anna_account, 10_00)
+    outcomes = await asyncio.gather(
+        *[
+            ledger.pay(anna, anna_account, shop, await _rec(), 1_00, "", f"{n:04d}", key())
+            for n in range(1000, 1010)
+        ],
+        return_exceptions=True,
+    )
+    codes = [o.code for o in outcomes if isinstance(o, AccountsError)]
+    assert codes == ["WRONG_PIN"] * 2 + ["PIN_LOCKED"] * 8
+    with pytest.raises(AccountsError) as locked:
+        await ledger.pay(anna, anna_account, shop, await _rec(), 1_00, "", PIN, key())
+    assert locked.value.code == "PIN_LOCKED"
+
+
+async def test_only_payments_count_toward_the_monthly_limit(stores: Settings) -> None:
+    anna, anna_account = await _person("Anna", level=1)  # 2,500 a month
+    _, shop = await _person("Forn")
+    await _fund(anna_account, 5_000_00)
+    await ledger.redeem(None, anna_account, await _rec(), 2_400_00, "to the bank", key())
+    await ledger.pay(anna, anna_account, shop, await _rec(), 2_400_00, "", PIN, key())
+    assert await ledger.balance_cents(shop.id, "REC") == 2_400_00
+
+
+async def test_retries_of_a_full_refund_and_of_an_issuance_get_their_first_answer(
+    stores: Settings,
+) -> None:
+    from server.accounts.models import AuditEntry
+
+    anna, anna_account = await _person("Anna")
+    _, shop = await _person("Forn")
+    treasurer = await accounts.create_user("treasurer@example.org", PASSWORD, "T")
+    issue_key = key()
+    first_issue = await ledger.issue(
+        treasurer, anna_account, await _rec(), 10_00, "cash", issue_key
+    )
+    assert (
+        await ledger.issue(treasurer, anna_account, await _rec(), 10_00, "cash", issue_key)
+        == first_issue
+    )
+    assert await AuditEntry.filter(action="ledger.issue").count() == 1
+    payment = await ledger.pay(anna, anna_account, shop, await _rec(), 4_00, "", PIN, key())
+    refund_key = key()
+    first = await ledger.refund(None, payment["entry_id"], None, "all back", refund_key)
+    assert await ledger.refund(None, payment["entry_id"], None, "all back", refund_key) == first
+    with pytest.raises(LedgerError) as nothing_left:
+        await ledger.refund(None, payment["entry_id"], None, "all back", key())
+    assert nothing_left.value.code == "REFUND_EXCEEDS_REMAINING"
+    await _invariants()

@@ -3,8 +3,10 @@ administrator roles."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import weakref
 import unicodedata
 from datetime import timedelta
 from typing import Any
@@ -237,21 +239,30 @@ async def set_payment_pin(user: User, pin: str, current_password: str) -> None:
 PIN_FAILURES_MAX = 3  # REC's rule: three wrong PINs lock spending until a new PIN is set
 
 
+_pin_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
 async def check_payment_pin(user: User, pin: str) -> None:
-    """Raises WRONG_PIN, or PIN_LOCKED after three wrong PINs in a row (counted atomically)."""
-    await user.refresh_from_db(fields=["pin_hash", "pin_failures"])
-    if user.pin_hash is None:
-        raise AccountsError("INVALID_INPUT", "pin", "set your payment PIN first")
-    if user.pin_failures >= PIN_FAILURES_MAX:
-        raise AccountsError("PIN_LOCKED", "pin", "too many wrong PINs: set a new PIN to pay")
-    if verify_password(user.pin_hash, pin):
-        if user.pin_failures:
-            await User.filter(id=user.id).update(pin_failures=0)
-        return
-    await User.filter(id=user.id, pin_failures__lt=PIN_FAILURES_MAX).update(
-        pin_failures=F("pin_failures") + 1
-    )
-    await user.refresh_from_db(fields=["pin_failures"])
+    """Raises WRONG_PIN, or PIN_LOCKED after three wrong PINs in a row.
+
+    One person's PIN checks run one at a time in this process, so a burst of parallel
+    guesses meets the lock after three; a right PIN still pays while the count is under.
+    """
+    lock = _pin_locks.setdefault(user.id, asyncio.Lock())
+    async with lock:
+        await user.refresh_from_db(fields=["pin_hash", "pin_failures"])
+        if user.pin_hash is None:
+            raise AccountsError("INVALID_INPUT", "pin", "set your payment PIN first")
+        if user.pin_failures >= PIN_FAILURES_MAX:
+            raise AccountsError("PIN_LOCKED", "pin", "too many wrong PINs: set a new PIN to pay")
+        if await asyncio.to_thread(verify_password, user.pin_hash, pin):
+            if user.pin_failures:
+                await User.filter(id=user.id).update(pin_failures=0)
+            return
+        await User.filter(id=user.id, pin_failures__lt=PIN_FAILURES_MAX).update(
+            pin_failures=F("pin_failures") + 1
+        )
+        await user.refresh_from_db(fields=["pin_failures"])
     if user.pin_failures >= PIN_FAILURES_MAX:
         raise AccountsError("PIN_LOCKED", "pin", "too many wrong PINs: set a new PIN to pay")
     left = PIN_FAILURES_MAX - user.pin_failures

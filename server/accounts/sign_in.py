@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -109,7 +110,9 @@ async def sign_in(
     email = email.strip().lower()
     await _claim(email, ip)
     user = await User.get_or_none(email=email)
-    password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    password_ok = await asyncio.to_thread(
+        verify_password, user.password_hash if user else _DUMMY_HASH, password
+    )
     if user is None or not password_ok or not user.is_active:
         # One answer for an unknown email, a wrong password and a blocked person.
         raise AccountsError("INVALID_CREDENTIALS", "password", "wrong email or password")

@@ -58,6 +58,8 @@ class Transfer:
     created_by_user_id: int | None = None
     payer_limits: Limits = Limits()
     payee_max_balance_cents: int | None = None
+    # What the client asked, when it differs from amount_cents ("all that remains").
+    requested_amount: str | None = None
 
     def request_hash(self) -> str:
         """What identifies the request behind an idempotency key: same key, same request."""
@@ -66,7 +68,7 @@ class Transfer:
             "currency": self.currency,
             "from": self.from_account_id,
             "to": self.to_account_id,
-            "amount": self.amount_cents,
+            "amount": self.requested_amount or self.amount_cents,
             "memo": self.memo,
             "reason": self.reason,
             "refund_of": str(self.refund_of or ""),
@@ -169,8 +171,12 @@ async def _debit(wallets: Any, transfer: Transfer, session: AsyncClientSession) 
     if payer is None:
         raise LedgerError("INSUFFICIENT_FUNDS", "amount", "there is no money in this wallet")
     sent = payer["sent_month_cents"] if payer.get("sent_month") == month else 0
+    if transfer.kind == EntryKind.PAYMENT:  # the monthly limit counts what people pay
+        counted = sent + amount
+    else:
+        counted = sent
     limits = transfer.payer_limits
-    if limits.monthly_cents is not None and sent + amount > limits.monthly_cents:
+    if limits.monthly_cents is not None and counted > limits.monthly_cents:
         raise LedgerError("LIMIT_EXCEEDED", "amount", "over this month's limit for your tier")
     condition: dict[str, Any] = {"_id": payer["_id"]}
     if not payer.get("is_issuer"):
@@ -179,7 +185,7 @@ async def _debit(wallets: Any, transfer: Transfer, session: AsyncClientSession) 
         condition,
         {
             "$inc": {"balance_cents": -amount},
-            "$set": {"sent_month": month, "sent_month_cents": sent + amount},
+            "$set": {"sent_month": month, "sent_month_cents": counted},
         },
         session=session,
         return_document=ReturnDocument.AFTER,
@@ -259,20 +265,33 @@ def _validate(transfer: Transfer) -> None:
         raise LedgerError("INVALID_INPUT", "memo", "140 characters at most")
 
 
-async def transfer_money(transfer: Transfer, idempotency_key: str) -> dict[str, Any]:
-    """Moves money once per idempotency key; answers the same summary to every retry."""
+def _key(transfer: Transfer, idempotency_key: str) -> str:
     if not 1 <= len(idempotency_key) <= 255:
         raise LedgerError("INVALID_INPUT", "idempotencyKey", "1 to 255 characters")
-    key = f"{transfer.kind.value}:{transfer.from_account_id}:{idempotency_key}"
-    # A retry of a request that went through gets its answer, whatever changed since
-    # (limits, balances): the money moved once, and that is what it is told.
-    earlier = await IdempotencyRecord.get_pymongo_collection().find_one({"_id": key})
+    return f"{transfer.kind.value}:{transfer.from_account_id}:{idempotency_key}"
+
+
+async def replay(transfer: Transfer, idempotency_key: str) -> dict[str, Any] | None:
+    """The first answer to this very request, if it went through: a retry gets it whatever
+    changed since (limits, balances, what remains to refund)."""
+    earlier = await IdempotencyRecord.get_pymongo_collection().find_one(
+        {"_id": _key(transfer, idempotency_key)}
+    )
     if (
         earlier
         and earlier["state"] == "done"
         and earlier["request_hash"] == transfer.request_hash()
     ):
         return dict(earlier["result"])
+    return None
+
+
+async def transfer_money(transfer: Transfer, idempotency_key: str) -> dict[str, Any]:
+    """Moves money once per idempotency key; answers the same summary to every retry."""
+    key = _key(transfer, idempotency_key)
+    earlier = await replay(transfer, idempotency_key)
+    if earlier is not None:
+        return earlier
     _validate(transfer)
     kept = await _claim_key(key, transfer.request_hash())
     if kept is not None:

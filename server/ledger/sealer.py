@@ -129,10 +129,13 @@ async def run_once(secret_key: str) -> None:
     if not await hold_lease("sealer"):
         return
     for currency in await Currency.all():
-        sealed = await seal_pending(currency.code)
-        if sealed:
-            log.info("sealed %d entries of %s", sealed, currency.code)
-        await checkpoint(currency, secret_key)
+        try:
+            sealed = await seal_pending(currency.code)
+            if sealed:
+                log.info("sealed %d entries of %s", sealed, currency.code)
+            await checkpoint(currency, secret_key)
+        except Exception:  # one currency's trouble must not stop the others' sealing
+            log.exception("sealing %s failed; it is tried again next round", currency.code)
 
 
 async def latest_checkpoint(currency: str) -> Checkpoint | None:

@@ -17,7 +17,7 @@ from server.currencies.models import Currency
 from server.kyc.services import effective_level, tiers_of
 from server.ledger.errors import LedgerError
 from server.ledger.models import EntryKind, JournalEntry, Wallet
-from server.ledger.operations import Limits, Transfer, transfer_money
+from server.ledger.operations import Limits, Transfer, replay, transfer_money
 
 PAGE_SIZE_MAX = 100
 
@@ -111,19 +111,20 @@ async def issue(
         raise LedgerError("INVALID_INPUT", "reason", "say why, for the audit log")
     if to.kind == AccountKind.ISSUER:
         raise LedgerError("RECIPIENT_NOT_FOUND", "to", "the issuer cannot be paid")
-    result = await transfer_money(
-        Transfer(
-            kind=kind,
-            currency=currency.code,
-            from_account_id=currency.issuer_account_id,  # type: ignore[attr-defined]
-            to_account_id=to.id,
-            amount_cents=amount_cents,
-            reason=reason.strip(),
-            created_by_user_id=treasurer.id,
-            payee_max_balance_cents=await _max_balance(to, currency),
-        ),
-        idempotency_key,
+    transfer = Transfer(
+        kind=kind,
+        currency=currency.code,
+        from_account_id=currency.issuer_account_id,  # type: ignore[attr-defined]
+        to_account_id=to.id,
+        amount_cents=amount_cents,
+        reason=reason.strip(),
+        created_by_user_id=treasurer.id,
+        payee_max_balance_cents=await _max_balance(to, currency),
     )
+    earlier = await replay(transfer, idempotency_key)
+    if earlier is not None:
+        return earlier  # audited the first time
+    result = await transfer_money(transfer, idempotency_key)
     await audit.record(
         treasurer,
         "ledger.issue",
@@ -178,22 +179,23 @@ async def refund(
     if original is None or original.kind != EntryKind.PAYMENT:
         raise LedgerError("NOT_FOUND", "id", "only a payment can be refunded")
     remaining = original.amount_cents - original.refunded_cents
-    amount = remaining if amount_cents is None else amount_cents
+    transfer = Transfer(
+        kind=EntryKind.REFUND,
+        currency=original.currency,
+        from_account_id=original.to_account_id,
+        to_account_id=original.from_account_id,
+        amount_cents=remaining if amount_cents is None else amount_cents,
+        reason=reason.strip(),
+        refund_of=original.id,
+        created_by_user_id=by.id if by else None,
+        requested_amount="all that remains" if amount_cents is None else None,
+    )
+    earlier = await replay(transfer, idempotency_key)  # "all" meant what remained then
+    if earlier is not None:
+        return earlier
     if amount_cents is None and remaining == 0:
         raise LedgerError("REFUND_EXCEEDS_REMAINING", "amount", "nothing remains to refund")
-    return await transfer_money(
-        Transfer(
-            kind=EntryKind.REFUND,
-            currency=original.currency,
-            from_account_id=original.to_account_id,
-            to_account_id=original.from_account_id,
-            amount_cents=amount,
-            reason=reason.strip(),
-            refund_of=original.id,
-            created_by_user_id=by.id if by else None,
-        ),
-        idempotency_key,
-    )
+    return await transfer_money(transfer, idempotency_key)
 
 
 async def adjust(
@@ -212,19 +214,20 @@ async def adjust(
     corrected = await JournalEntry.get(_object_id(corrects_id))
     if corrected is None or corrected.currency != currency.code:
         raise LedgerError("NOT_FOUND", "corrects", "no such entry in this currency")
-    result = await transfer_money(
-        Transfer(
-            kind=EntryKind.ADJUSTMENT,
-            currency=currency.code,
-            from_account_id=from_account.id,
-            to_account_id=to_account.id,
-            amount_cents=amount_cents,
-            reason=reason.strip(),
-            corrects=corrected.id,
-            created_by_user_id=admin.id,
-        ),
-        idempotency_key,
+    transfer = Transfer(
+        kind=EntryKind.ADJUSTMENT,
+        currency=currency.code,
+        from_account_id=from_account.id,
+        to_account_id=to_account.id,
+        amount_cents=amount_cents,
+        reason=reason.strip(),
+        corrects=corrected.id,
+        created_by_user_id=admin.id,
     )
+    earlier = await replay(transfer, idempotency_key)
+    if earlier is not None:
+        return earlier  # audited the first time
+    result = await transfer_money(transfer, idempotency_key)
     await audit.record(
         admin,
         "ledger.adjust",
