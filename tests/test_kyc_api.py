@@ -11,6 +11,7 @@ from websockets.sync.client import connect
 
 from tests.conftest import LiveServer
 from tests.helpers.graphql import LOGIN, GraphQLClient, demo_admin, make_admin, register
+from tests.helpers.live import next_message, subscription
 
 PASSWORD = "a long enough passphrase"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
@@ -110,26 +111,11 @@ def test_an_officers_decision_changes_the_tier_and_reaches_the_person_live(
     before = person.data("{ viewer { activeAccount { kycLimits { canSend } } } }")
     assert before["viewer"]["activeAccount"]["kycLimits"] == {"canSend": False}  # KYC0
 
-    cookie = f"rec_session={person.http.cookies['rec_session']}"
-    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
-    with connect(
-        ws_url,
-        subprotocols=["graphql-transport-ws"],
-        additional_headers={"Cookie": cookie},
-        open_timeout=10,
+    with subscription(
+        live_server.url,
+        "subscription { viewerEvents { type data } }",
+        cookie=person.http.cookies["rec_session"],
     ) as socket:
-        socket.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
-        socket.send(
-            json.dumps(
-                {
-                    "id": "events",
-                    "type": "subscribe",
-                    "payload": {"query": "subscription { viewerEvents { type data } }"},
-                }
-            )
-        )
-
         queue = officer.data("{ kycReviewQueue(first: 100) { document { id } account { name } } }")
         assert document["id"] in [item["document"]["id"] for item in queue["kycReviewQueue"]]
         no_reason = officer.data(REVIEW, {"input": {"id": document["id"], "decision": "DECLINE"}})[
@@ -143,7 +129,7 @@ def test_an_officers_decision_changes_the_tier_and_reaches_the_person_live(
         )
         assert approved["document"]["status"] == "APPROVED"
 
-        received = [json.loads(socket.recv(timeout=10)) for _ in range(2)]
+        received = [next_message(socket) for _ in range(2)]
     events = [m["payload"]["data"]["viewerEvents"] for m in received]
     assert [e["type"] for e in events] == ["kyc_document.approved", "kyc_tier.changed"]
     assert events[1]["data"]["to"] == 1
@@ -214,25 +200,11 @@ def test_a_subscription_stops_when_its_session_ends(
 ) -> None:
     person = register(live_server.url, _email(), PASSWORD)
     document = upload(person, "ID_DOCUMENT", PNG)["document"]
-    cookie = f"rec_session={person.http.cookies['rec_session']}"
-    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
-    with connect(
-        ws_url,
-        subprotocols=["graphql-transport-ws"],
-        additional_headers={"Cookie": cookie},
-        open_timeout=10,
+    with subscription(
+        live_server.url,
+        "subscription { viewerEvents { type } }",
+        cookie=person.http.cookies["rec_session"],
     ) as socket:
-        socket.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
-        socket.send(
-            json.dumps(
-                {
-                    "id": "s",
-                    "type": "subscribe",
-                    "payload": {"query": "subscription { viewerEvents { type } }"},
-                }
-            )
-        )
         person.data("mutation { logout { errors { code } } }")
         officer.mutate(
             "reviewKycDocument",
@@ -240,7 +212,7 @@ def test_a_subscription_stops_when_its_session_ends(
             {"id": document["id"], "decision": "DECLINE", "reason": "unreadable"},
         )
         # The event arrives after the session ended: nothing is delivered, the stream ends.
-        assert json.loads(socket.recv(timeout=10)) == {"id": "s", "type": "complete"}
+        assert next_message(socket) == {"id": "s", "type": "complete"}
 
 
 def test_a_program_subscribes_with_its_token_in_connection_init(
@@ -252,27 +224,15 @@ def test_a_program_subscribes_with_its_token_in_connection_init(
     token = program.mutate("login", LOGIN, {"email": email, "password": PASSWORD})["token"]
     person = GraphQLClient(live_server.url, token=token)
     document = upload(person, "ID_DOCUMENT", PNG)["document"]
-    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
-    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as socket:
-        socket.send(
-            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-        )
-        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
-        socket.send(
-            json.dumps(
-                {
-                    "id": "s",
-                    "type": "subscribe",
-                    "payload": {"query": "subscription { viewerEvents { type } }"},
-                }
-            )
-        )
+    with subscription(
+        live_server.url, "subscription { viewerEvents { type } }", token=token
+    ) as socket:
         officer.mutate(
             "reviewKycDocument",
             REVIEW,
             {"id": document["id"], "decision": "DECLINE", "reason": "expired card"},
         )
-        message = json.loads(socket.recv(timeout=10))
+        message = next_message(socket)
     assert message["payload"]["data"]["viewerEvents"]["type"] == "kyc_document.declined"
 
 

@@ -3,14 +3,13 @@ histories page, events arrive live, and nobody sees what is not theirs."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
-from websockets.sync.client import connect
 
 from tests.conftest import LiveServer
 from tests.helpers.graphql import GraphQLClient, demo_admin, make_admin, register
+from tests.helpers.live import next_message, subscription
 
 PASSWORD = "a long enough passphrase"
 PIN = "4071"
@@ -196,30 +195,13 @@ def test_the_recipient_hears_of_the_payment_live(
             "idempotencyKey": _key(),
         },
     )
-    cookie = f"rec_session={shop.http.cookies['rec_session']}"
-    ws_url = live_server.url.replace("http://", "ws://") + "/graphql"
-    with connect(
-        ws_url,
-        subprotocols=["graphql-transport-ws"],
-        additional_headers={"Cookie": cookie},
-        open_timeout=10,
-    ) as socket:
-        socket.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
-        socket.send(
-            json.dumps(
-                {
-                    "id": "w",
-                    "type": "subscribe",
-                    "payload": {
-                        "query": 'subscription { walletEvents(currency: "REC") { type direction amount { amount } '
-                        "balance { amount } transactionId } }"
-                    },
-                }
-            )
-        )
+    query = (
+        'subscription { walletEvents(currency: "REC") { type direction amount { amount } '
+        "balance { amount } transactionId } }"
+    )
+    with subscription(live_server.url, query, cookie=shop.http.cookies["rec_session"]) as socket:
         paid = _pay(anna, _handle(shop), "4.25")
-        message = json.loads(socket.recv(timeout=10))
+        message = next_message(socket)
     event = message["payload"]["data"]["walletEvents"]
     assert event == {
         "type": "wallet.payment",

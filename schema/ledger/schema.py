@@ -99,6 +99,18 @@ async def _amount(text: str, currency: Currency | None) -> tuple[int | None, lis
     return cents, []
 
 
+async def _movement(
+    code: str, amount: str, to: str
+) -> tuple[Currency | None, int | None, AccountRow | None, list[MutationError]]:
+    """The currency, amount and recipient a request names, or why they are not valid."""
+    currency = await get_currency(code)
+    cents, problems = await _amount(amount, currency)
+    payee = await _recipient(to)
+    if payee is None:
+        problems.append(error("RECIPIENT_NOT_FOUND", "no account with that address", "to"))
+    return currency, cents, payee, problems
+
+
 async def _done(summary: dict, currency: Currency) -> PayPayload:
     row = await JournalEntry.get(summary["entry_id"])
     assert row is not None
@@ -114,11 +126,7 @@ class LedgerMutations:
         if payer is None or principal.role_in(payer.id) not in PAYERS:
             refusal = error("FORBIDDEN", "cashiers charge but do not pay from the account")
             return PayPayload(transaction=None, errors=[refusal])
-        currency = await get_currency(input.currency)
-        cents, problems = await _amount(input.amount, currency)
-        payee = await _recipient(input.to)
-        if payee is None:
-            problems.append(error("RECIPIENT_NOT_FOUND", "no account with that address", "to"))
+        currency, cents, payee, problems = await _movement(input.currency, input.amount, input.to)
         if problems or cents is None or currency is None or payee is None:
             return PayPayload(transaction=None, errors=problems)
         try:
@@ -141,11 +149,7 @@ class LedgerMutations:
         description="Mints into an account (cash at an exchange office); audited.",
     )
     async def issue_funds(self, info: Info, input: IssueFundsInput) -> PayPayload:
-        currency = await get_currency(input.currency)
-        cents, problems = await _amount(input.amount, currency)
-        payee = await _recipient(input.to)
-        if payee is None:
-            problems.append(error("RECIPIENT_NOT_FOUND", "no account with that address", "to"))
+        currency, cents, payee, problems = await _movement(input.currency, input.amount, input.to)
         if problems or cents is None or currency is None or payee is None:
             return PayPayload(transaction=None, errors=problems)
         try:

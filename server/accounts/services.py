@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import weakref
 import unicodedata
+import weakref
 from datetime import timedelta
 from typing import Any
 

@@ -1,0 +1,31 @@
+"""Subscribing over graphql-transport-ws as a client would: connect, init, subscribe."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from websockets.sync.client import ClientConnection, connect
+
+
+@contextmanager
+def subscription(
+    base_url: str, query: str, cookie: str | None = None, token: str | None = None
+) -> Iterator[ClientConnection]:
+    """An acknowledged connection with `query` subscribed as id "s"; read with next_message."""
+    ws_url = base_url.replace("http://", "ws://") + "/graphql"
+    headers = {"Cookie": f"rec_session={cookie}"} if cookie else {}
+    payload: dict[str, Any] = {"authorization": f"Bearer {token}"} if token else {}
+    with connect(
+        ws_url, subprotocols=["graphql-transport-ws"], additional_headers=headers, open_timeout=10
+    ) as socket:
+        socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+        socket.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query}}))
+        yield socket
+
+
+def next_message(socket: ClientConnection) -> dict[str, Any]:
+    return json.loads(socket.recv(timeout=10))
