@@ -58,6 +58,20 @@ def _person(url: str, officer: GraphQLClient | None = None, tier: int = 2) -> Gr
     return person
 
 
+def _issue(treasurer: GraphQLClient, to: GraphQLClient, amount: str, reason: str = "cash") -> dict:
+    return treasurer.mutate(
+        "issueFunds",
+        ISSUE,
+        {
+            "to": _handle(to),
+            "amount": amount,
+            "currency": "REC",
+            "reason": reason,
+            "idempotencyKey": _key(),
+        },
+    )
+
+
 def _handle(client: GraphQLClient) -> str:
     return client.data(ME)["viewer"]["activeAccount"]["handle"]
 
@@ -84,17 +98,7 @@ def _pay(
 
 def test_a_kyc0_person_cannot_pay(live_server: LiveServer, treasurer: GraphQLClient) -> None:
     person, shop = _person(live_server.url), _person(live_server.url)
-    treasurer.mutate(
-        "issueFunds",
-        ISSUE,
-        {
-            "to": _handle(person),
-            "amount": "20.00",
-            "currency": "REC",
-            "reason": "cash",
-            "idempotencyKey": _key(),
-        },
-    )
+    _issue(treasurer, person, "20.00")
     refused = _pay(person, _handle(shop), "5.00")
     assert refused == {
         "transaction": None,
@@ -113,17 +117,7 @@ def test_pay_with_the_pin_and_see_it_in_both_histories(
     live_server: LiveServer, treasurer: GraphQLClient, officer: GraphQLClient
 ) -> None:
     anna, shop = _person(live_server.url, officer), _person(live_server.url, officer)
-    issued = treasurer.mutate(
-        "issueFunds",
-        ISSUE,
-        {
-            "to": _handle(anna),
-            "amount": "50.00",
-            "currency": "REC",
-            "reason": "cash at the office",
-            "idempotencyKey": _key(),
-        },
-    )
+    issued = _issue(treasurer, anna, "50.00", reason="cash at the office")
     assert issued["transaction"]["kind"] == "TOPUP"
 
     wrong = _pay(anna, _handle(shop), "12.50", pin="0000")
@@ -158,17 +152,7 @@ def test_one_idempotency_key_pays_once(
     live_server: LiveServer, treasurer: GraphQLClient, officer: GraphQLClient
 ) -> None:
     anna, shop = _person(live_server.url, officer), _person(live_server.url, officer)
-    treasurer.mutate(
-        "issueFunds",
-        ISSUE,
-        {
-            "to": _handle(anna),
-            "amount": "10.00",
-            "currency": "REC",
-            "reason": "cash",
-            "idempotencyKey": _key(),
-        },
-    )
+    _issue(treasurer, anna, "10.00")
     key = _key()
     first, again = (
         _pay(anna, _handle(shop), "3.00", key=key),
@@ -184,17 +168,7 @@ def test_the_recipient_hears_of_the_payment_live(
     live_server: LiveServer, treasurer: GraphQLClient, officer: GraphQLClient
 ) -> None:
     anna, shop = _person(live_server.url, officer), _person(live_server.url, officer)
-    treasurer.mutate(
-        "issueFunds",
-        ISSUE,
-        {
-            "to": _handle(anna),
-            "amount": "10.00",
-            "currency": "REC",
-            "reason": "cash",
-            "idempotencyKey": _key(),
-        },
-    )
+    _issue(treasurer, anna, "10.00")
     query = (
         'subscription { walletEvents(currency: "REC") { type direction amount { amount } '
         "balance { amount } transactionId } }"
@@ -256,17 +230,7 @@ def test_the_journal_is_sealed_and_anyone_can_check_the_signed_checkpoint(
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     anna, shop = _person(live_server.url, officer), _person(live_server.url, officer)
-    treasurer.mutate(
-        "issueFunds",
-        ISSUE,
-        {
-            "to": _handle(anna),
-            "amount": "10.00",
-            "currency": "REC",
-            "reason": "cash",
-            "idempotencyKey": _key(),
-        },
-    )
+    _issue(treasurer, anna, "10.00")
     paid = _pay(anna, _handle(shop), "1.00")
     receipt = "query($id: ID!) { node(id: $id) { ... on Transaction { sequence hash } } }"
     deadline = time.monotonic() + 20
