@@ -337,3 +337,43 @@ async def test_retries_of_a_full_refund_and_of_an_issuance_get_their_first_answe
         await ledger.refund(None, payment["entry_id"], None, "all back", key())
     assert nothing_left.value.code == "REFUND_EXCEEDS_REMAINING"
     await _invariants()
+
+
+async def test_what_another_domain_writes_with_a_payment_commits_with_it_or_undoes_it(
+    stores: Settings,
+) -> None:
+    """The hook payment orders use: their state changes in the payment's own transaction."""
+    from server.ledger.operations import Limits, Transfer, transfer_money
+
+    _, anna_account = await _person("Anna")
+    _, shop = await _person("Forn")
+    await _fund(anna_account, 10_00)
+    orders = Wallet.get_pymongo_collection().database["hook_test_orders"]
+    await orders.insert_one({"_id": "order-1", "status": "REQUIRES_PAYMENT"})
+
+    async def mark_paid(session, summary) -> None:  # type: ignore[no-untyped-def]
+        changed = await orders.update_one(
+            {"_id": "order-1", "status": "REQUIRES_PAYMENT"},
+            {"$set": {"status": "SUCCEEDED", "entry_id": summary["entry_id"]}},
+            session=session,
+        )
+        if changed.modified_count != 1:
+            raise LedgerError("ORDER_NOT_PAYABLE", "id", "this order cannot be paid")
+
+    def payment() -> Transfer:
+        return Transfer(
+            kind=EntryKind.PAYMENT,
+            currency="REC",
+            from_account_id=anna_account.id,
+            to_account_id=shop.id,
+            amount_cents=4_00,
+            payer_limits=Limits(),
+        )
+
+    paid = await transfer_money(payment(), key(), also=mark_paid)
+    assert (await orders.find_one({"_id": "order-1"}))["entry_id"] == paid["entry_id"]
+    with pytest.raises(LedgerError) as twice:
+        await transfer_money(payment(), key(), also=mark_paid)
+    assert twice.value.code == "ORDER_NOT_PAYABLE"
+    assert await ledger.balance_cents(anna_account.id, "REC") == 6_00  # paid once, not twice
+    await _invariants()

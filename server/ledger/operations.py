@@ -286,8 +286,16 @@ async def replay(transfer: Transfer, idempotency_key: str) -> dict[str, Any] | N
     return None
 
 
-async def transfer_money(transfer: Transfer, idempotency_key: str) -> dict[str, Any]:
-    """Moves money once per idempotency key; answers the same summary to every retry."""
+# What another domain writes in the same transaction as a movement (a payment order moving
+# to SUCCEEDED, a refund recorded on it): called with the session and the entry's summary.
+AlsoWrite = Callable[[AsyncClientSession, dict[str, Any]], Awaitable[None]]
+
+
+async def transfer_money(
+    transfer: Transfer, idempotency_key: str, also: AlsoWrite | None = None
+) -> dict[str, Any]:
+    """Moves money once per idempotency key; answers the same summary to every retry.
+    `also` writes in the same transaction, or raises LedgerError to undo everything."""
     key = _key(transfer, idempotency_key)
     earlier = await replay(transfer, idempotency_key)
     if earlier is not None:
@@ -337,6 +345,8 @@ async def transfer_money(transfer: Transfer, idempotency_key: str) -> dict[str, 
                 },
                 session=session,
             )
+        if also is not None:
+            await also(session, summary)
         done = await records.update_one(
             {"_id": key, "state": "in_progress"},
             {"$set": {"state": "done", "result": summary}},
