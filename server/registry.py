@@ -6,5 +6,6 @@ from beanie import Document
 
 from server.events.models import DOCUMENT_MODELS as EVENT_DOCUMENTS
 from server.ledger.models import DOCUMENT_MODELS as LEDGER_DOCUMENTS
+from server.pos.models import DOCUMENT_MODELS as POS_DOCUMENTS
 
-DOCUMENT_MODELS: list[type[Document]] = [*LEDGER_DOCUMENTS, *EVENT_DOCUMENTS]
+DOCUMENT_MODELS: list[type[Document]] = [*LEDGER_DOCUMENTS, *EVENT_DOCUMENTS, *POS_DOCUMENTS]

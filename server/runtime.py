@@ -12,6 +12,7 @@ from server.branding import Branding
 from server.events.hub import EventHub
 from server.kyc.services import expire_documents
 from server.ledger import sealer
+from server.pos.services import expire_due_orders
 from server.mail import Mailer, mailer_for
 from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
@@ -55,6 +56,8 @@ class Runtime:
         await self.documents.open()
         await self.events.start()
         self._jobs.append(asyncio.create_task(_every(60, expire_documents), name="kyc-expiry"))
+        # Orders expire on time even when nobody asks about them.
+        self._jobs.append(asyncio.create_task(_every(1, expire_due_orders), name="order-expiry"))
         secret = settings.secret_key
         self._jobs.append(
             asyncio.create_task(_every(1, lambda: sealer.run_once(secret)), name="sealer")

@@ -17,7 +17,7 @@ from server.currencies.models import Currency
 from server.kyc.services import effective_level, tiers_of
 from server.ledger.errors import LedgerError
 from server.ledger.models import EntryKind, JournalEntry, Wallet
-from server.ledger.operations import Limits, Transfer, replay, transfer_money
+from server.ledger.operations import AlsoWrite, Limits, Transfer, replay, transfer_money
 
 PAGE_SIZE_MAX = 100
 
@@ -74,11 +74,15 @@ async def pay(
     memo: str,
     pin: str,
     idempotency_key: str,
+    also: AlsoWrite | None = None,
+    pin_checked: bool = False,
 ) -> dict[str, Any]:
-    """A payment from the payer's wallet, after the PIN and within the payer's tier."""
+    """A payment from the payer's wallet, after the PIN and within the payer's tier.
+    `also` writes another domain's change in the same transaction (a payment order)."""
     if payee.kind == AccountKind.ISSUER or payer.kind == AccountKind.ISSUER:
         raise LedgerError("RECIPIENT_NOT_FOUND", "to", "no account to pay with that address")
-    await check_payment_pin(user, pin)
+    if not pin_checked:
+        await check_payment_pin(user, pin)
     limits, _ = await _limits(payer, currency)
     return await transfer_money(
         Transfer(
@@ -93,6 +97,7 @@ async def pay(
             payee_max_balance_cents=await _max_balance(payee, currency),
         ),
         idempotency_key,
+        also=also,
     )
 
 
@@ -172,6 +177,7 @@ async def refund(
     amount_cents: int | None,
     reason: str,
     idempotency_key: str,
+    also: AlsoWrite | None = None,
 ) -> dict[str, Any]:
     """Returns all or part of a payment to its payer; refunds add up to the payment at most.
     `amount_cents` None means all that remains."""
@@ -195,7 +201,7 @@ async def refund(
         return earlier
     if amount_cents is None and remaining == 0:
         raise LedgerError("REFUND_EXCEEDS_REMAINING", "amount", "nothing remains to refund")
-    return await transfer_money(transfer, idempotency_key)
+    return await transfer_money(transfer, idempotency_key, also=also)
 
 
 async def adjust(
