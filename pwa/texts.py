@@ -47,6 +47,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Ya formas parte de {account}.",
         "en": "You are now a member of {account}.",
     },
+    "order_missing": {
+        "ca": "No hi ha cap ordre de pagament amb aquest enllaç.",
+        "es": "No hay ninguna orden de pago con este enlace.",
+        "en": "There is no payment order at this link.",
+    },
+    "order_REQUIRES_PAYMENT": {
+        "ca": "Pendent de pagament",
+        "es": "Pendiente de pago",
+        "en": "Waiting for payment",
+    },
+    "order_SUCCEEDED": {"ca": "Pagada", "es": "Pagada", "en": "Paid"},
+    "order_CANCELED": {"ca": "Cancel·lada", "es": "Cancelada", "en": "Canceled"},
+    "order_EXPIRED": {"ca": "Caducada", "es": "Caducada", "en": "Expired"},
 }
 
 

@@ -87,15 +87,21 @@ class SignedIn(Rule):
         return principal.kind == PrincipalKind.USER
 
 
-def decode_id(value: Any, type_name: str) -> int | None:
-    """The number inside a global ID of that type, or None when the ID is not one."""
-    if not isinstance(value, str):
+def decode_key(value: Any, type_name: str) -> str | None:
+    """What a global ID of that type holds, or None when the ID is not one."""
+    if not isinstance(value, str) or len(value) > 200:
         return None
     try:
         found_type, _, raw = base64.b64decode(value, validate=True).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         return None
-    return int(raw) if found_type == type_name and raw.isdigit() and len(raw) < 19 else None
+    return raw if found_type == type_name and raw else None
+
+
+def decode_id(value: Any, type_name: str) -> int | None:
+    """The number inside a global ID of that type, or None when the ID is not one."""
+    raw = decode_key(value, type_name)
+    return int(raw) if raw is not None and raw.isdigit() and len(raw) < 19 else None
 
 
 def decode_account_id(value: Any) -> int | None:
@@ -167,6 +173,29 @@ class MerchantAccess(Rule):
             own = principal.account is not None and principal.account.id == account_id
             return own and principal.has_scope(self.scope)
         return self.members.decide(principal, arguments, source)
+
+
+class ActingMerchant(Rule):
+    """For acting as the business account itself: the session's active account when the
+    person holds one of the roles in it, or an API key of the account with the scope."""
+
+    def __init__(self, roles: Iterable[MemberRole], scope: str):
+        super().__init__()
+        self.roles = frozenset(roles)
+        self.scope = scope
+        self.message = (
+            f"act as a business account as {', '.join(sorted(r.value for r in self.roles))}, "
+            f"or with an API key holding {scope}"
+        )
+
+    def describe(self) -> str:
+        return f"ActingMerchant({sorted(r.value for r in self.roles)}, {self.scope})"
+
+    def decide(self, principal: Principal, arguments: dict[str, Any], source: Any = None) -> bool:
+        if principal.kind == PrincipalKind.API_KEY:
+            return principal.has_scope(self.scope)
+        account = principal.account
+        return account is not None and principal.role_in(account.id) in self.roles
 
 
 class Admin(Rule):

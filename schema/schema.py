@@ -21,13 +21,22 @@ from schema.kyc.types import KycDocument
 from schema.ledger.schema import LedgerMutations, LedgerQueries, LedgerSubscriptions
 from schema.ledger.types import Transaction
 from schema.permissions import Anyone, field
+from schema.pos.schema import PaymentOrder, PosMutations, PosQueries, PosSubscriptions
 
 log = logging.getLogger("rec.graphql")
-NODE_TYPES: list[type] = [Currency, Account, User, ApiKey, KycDocument, Transaction]
+NODE_TYPES: list[type] = [
+    Currency,
+    Account,
+    User,
+    ApiKey,
+    KycDocument,
+    Transaction,
+    PaymentOrder,
+]
 
 
 @strawberry.type
-class Query(CurrencyQueries, AccountQueries, KycQueries, LedgerQueries):
+class Query(CurrencyQueries, AccountQueries, KycQueries, LedgerQueries, PosQueries):
     @field(rule=Anyone(), description="Any object the viewer may see, by its ID; null otherwise.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         try:
@@ -42,12 +51,12 @@ class Query(CurrencyQueries, AccountQueries, KycQueries, LedgerQueries):
 
 
 @strawberry.type
-class Mutation(AccountMutationRoot, KycMutations, LedgerMutations):
+class Mutation(AccountMutationRoot, KycMutations, LedgerMutations, PosMutations):
     pass
 
 
 @strawberry.type
-class Subscription(EventSubscriptions, LedgerSubscriptions):
+class Subscription(EventSubscriptions, LedgerSubscriptions, PosSubscriptions):
     pass
 
 

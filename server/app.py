@@ -38,6 +38,7 @@ from server.branding import REQUIRED_ASSETS, Branding, load_all
 from server.kyc.models import KycDocument as KycDocumentRow
 from server.kyc.services import document_path, may_read
 from server.logs import request_id_var
+from server.pos.services import get_order, payment_url, qr_png, qr_svg
 from server.runtime import Runtime
 from server.settings import PROJECT_ROOT, Settings
 
@@ -103,6 +104,8 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/admin/sign-out", admin_session.sign_out, methods=["POST"]),
             Route("/branding/{folder}/{filename}", pages.branding_asset),
             Route("/kyc/documents/{document_id:int}", _kyc_document),
+            Route("/pay/{order_id}", pages.wallet),
+            Route("/pay/{order_id}/qr.{kind}", _order_qr),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
@@ -222,6 +225,19 @@ async def _kyc_document(request: Request) -> Response:
         filename=f"{document.kind}-{document.id}",
         headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"},
     )
+
+
+async def _order_qr(request: Request) -> Response:
+    """The QR code of an order's payment link, for a screen (SVG) or paper (PNG)."""
+    runtime = runtime_from_scope(request.scope)
+    order = await get_order(request.path_params["order_id"])
+    kind = request.path_params["kind"]
+    if order is None or kind not in ("svg", "png"):
+        return JSONResponse({"error": "NOT_FOUND"}, status_code=404)
+    url = payment_url(runtime.settings.public_url, order)
+    if kind == "svg":
+        return Response(qr_svg(url), media_type="image/svg+xml")
+    return Response(qr_png(url), media_type="image/png")
 
 
 class _Pages:

@@ -12,8 +12,8 @@ from server.branding import Branding
 from server.events.hub import EventHub
 from server.kyc.services import expire_documents
 from server.ledger import sealer
-from server.pos.services import expire_due_orders
 from server.mail import Mailer, mailer_for
+from server.pos.services import expire_due_orders
 from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
 from server.stores.documents import DocumentStore

@@ -29,6 +29,7 @@ def _user(role: MemberRole | None = None, *admin: AdminRole, dormant: bool = Fal
         memberships[BUSINESS] = role
     return Principal(
         kind=PrincipalKind.USER,
+        account=Account(id=BUSINESS if role else PERSONAL),  # the session's active account
         memberships=memberships,
         admin_roles=frozenset() if dormant else frozenset(admin),
         dormant_admin_roles=frozenset(admin) if dormant else frozenset(),
@@ -70,6 +71,14 @@ SUPERADMIN = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "superadm
 OWNERS = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "owner": ALLOW}
 OWNERS_MANAGERS_ADMINS = ADMINS | {"owner": ALLOW, "manager": ALLOW}
 OWNERS_ADMINS = ADMINS | {"owner": ALLOW}
+SHOP_STAFF_AND_KEYS = {name: DENY for name in COLUMNS} | {
+    "anonymous": SIGN_IN,
+    "owner": ALLOW,
+    "manager": ALLOW,
+    "cashier": ALLOW,
+    "api_key": ALLOW,
+}
+PEOPLE_AND_KEYS = EVERYONE | {"anonymous": SIGN_IN}
 TREASURERS = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "treasurer": ALLOW}
 KYC_OFFICERS = {name: DENY for name in COLUMNS} | {"anonymous": SIGN_IN, "kyc_officer": ALLOW}
 OWNERS_KYC_OFFICERS = KYC_OFFICERS | {"owner": ALLOW}
@@ -113,6 +122,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Subscription.walletEvents": PEOPLE,
     "Mutation.pay": PEOPLE,  # then: holder, owner or manager of the active account
     "Mutation.issueFunds": TREASURERS,
+    "Query.paymentOrder": EVERYONE,
+    "Mutation.createPaymentOrder": SHOP_STAFF_AND_KEYS,
+    "Mutation.payPaymentOrder": PEOPLE,  # then: holder, owner or manager of the active account
+    "Mutation.cancelPaymentOrder": PEOPLE_AND_KEYS,  # then: the order's shop, else NOT_FOUND
+    "Mutation.refundPaymentOrder": PEOPLE_AND_KEYS,  # then: owners, managers, refunds:write
+    "Subscription.paymentOrderEvents": SHOP_STAFF_AND_KEYS,
     "Account.members": OWNERS_MANAGERS_ADMINS,
     "Account.kycDocuments": OWNERS_KYC_OFFICERS,
     "Account.apiKeys": OWNERS_ADMINS,

@@ -1,0 +1,224 @@
+"""Payment orders over the API, as a shop's program and a resident use them."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from tests.conftest import LiveServer
+from tests.helpers.graphql import (
+    GraphQLClient,
+    demo_admin,
+    make_admin,
+    register,
+    token_from_database,
+)
+from tests.helpers.live import next_message, subscription
+from tests.test_ledger_api import PIN, _issue, _key, _person
+
+CREATE_SHOP = """mutation($input: CreateBusinessAccountInput!) { createBusinessAccount(input: $input) {
+  account { id handle } errors { code } } }"""
+CREATE_KEY = """mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
+  secret errors { code } } }"""
+CREATE_ORDER = """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input) {
+  paymentOrder { id status amount { amount currency } paymentUrl qrSvg expiresAt reference }
+  errors { field code message } } }"""
+ORDER = """query($id: ID!) { paymentOrder(id: $id) { status merchantName amount { amount }
+  reference refundedAmount { amount } refunds { amount { amount } reason } } }"""
+PAY_ORDER = """mutation($input: PayPaymentOrderInput!) { payPaymentOrder(input: $input) {
+  paymentOrder { status } errors { field code message } } }"""
+REFUND = """mutation($input: RefundPaymentOrderInput!) { refundPaymentOrder(input: $input) {
+  refund { amount { amount } reason status } paymentOrder { refundedAmount { amount } }
+  errors { field code message } } }"""
+
+
+@pytest.fixture(scope="module")
+def treasurer(live_server: LiveServer) -> GraphQLClient:
+    return demo_admin(live_server.url, live_server.data_dir, "treasurer")
+
+
+@pytest.fixture(scope="module")
+def officer(live_server: LiveServer) -> GraphQLClient:
+    superadmin = demo_admin(live_server.url, live_server.data_dir, "superadmin")
+    return make_admin(live_server.url, superadmin, "KYC_OFFICER")
+
+
+@pytest.fixture(scope="module")
+def shop(live_server: LiveServer) -> dict:
+    owner = register(
+        live_server.url,
+        f"shop-{uuid.uuid4().hex[:8]}@example.org",
+        "a long enough passphrase",
+        "Owner",
+    )
+    account = owner.mutate(
+        "createBusinessAccount",
+        CREATE_SHOP,
+        {
+            "name": "Botiga del Barri",
+            "category": "shop",
+            "address": "Carrer de Verdi, 30",
+            "location": {"lat": 41.4036, "lng": 2.157},
+        },
+    )["account"]
+    owner.mutate(
+        "switchAccount",
+        """mutation($input: SwitchAccountInput!) { switchAccount(
+        input: $input) { account { id } errors { code } } }""",
+        {"accountId": account["id"]},
+    )
+
+    def key(*scopes: str) -> GraphQLClient:
+        secret = owner.mutate(
+            "createApiKey",
+            CREATE_KEY,
+            {"accountId": account["id"], "name": "web", "scopes": list(scopes)},
+        )["secret"]
+        return GraphQLClient(live_server.url, token=secret)
+
+    return {
+        "owner": owner,
+        "account": account,
+        "charger": key("payment_orders:write", "payment_orders:read"),
+        "refunder": key("refunds:write", "payment_orders:read"),
+    }
+
+
+def _create(client: GraphQLClient, amount: str = "20.00", **extra: object) -> dict:
+    payload = client.data(
+        CREATE_ORDER,
+        {
+            "input": {
+                "amount": amount,
+                "currency": "REC",
+                "reference": "WEB-42",
+                "idempotencyKey": _key(),
+                **extra,
+            }
+        },
+    )
+    return payload["createPaymentOrder"]
+
+
+def test_a_program_creates_an_order_anyone_with_the_link_sees_what_to_pay(
+    live_server: LiveServer, shop: dict
+) -> None:
+    created = _create(shop["charger"], description="Llibre")
+    assert created["errors"] == []
+    order = created["paymentOrder"]
+    assert order["status"] == "REQUIRES_PAYMENT" and order["reference"] == "WEB-42"
+    assert order["paymentUrl"].startswith(live_server.url + "/pay/")
+    assert order["qrSvg"].startswith("<svg")
+    png = httpx.get(order["paymentUrl"] + "/qr.png")
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    public = GraphQLClient(live_server.url).data(ORDER, {"id": order["id"]})["paymentOrder"]
+    assert public == {
+        "status": "REQUIRES_PAYMENT",
+        "merchantName": "Botiga del Barri",
+        "amount": {"amount": "20.00"},
+        "reference": None,
+        "refundedAmount": None,
+        "refunds": None,
+    }
+    bad = _create(shop["charger"], amount="1.234")
+    assert bad["errors"][0]["code"] == "INVALID_AMOUNT"
+
+
+def test_an_order_is_paid_once_and_the_shop_hears_it_live(
+    live_server: LiveServer, shop: dict, treasurer: GraphQLClient, officer: GraphQLClient
+) -> None:
+    buyer = _person(live_server.url, officer)
+    _issue(treasurer, buyer, "50.00")
+    order = _create(shop["charger"])["paymentOrder"]
+    token = shop["charger"].http.headers["authorization"].split(" ", 1)[1]
+    query = "subscription($id: ID) { paymentOrderEvents(id: $id) { type status } }"
+    with subscription(
+        live_server.url, query.replace("($id: ID)", "").replace("(id: $id)", ""), token=token
+    ) as socket:
+        wrong = buyer.data(
+            PAY_ORDER, {"input": {"id": order["id"], "pin": "0000", "idempotencyKey": _key()}}
+        )["payPaymentOrder"]
+        assert wrong["errors"][0]["code"] == "WRONG_PIN"
+        paid = buyer.mutate(
+            "payPaymentOrder", PAY_ORDER, {"id": order["id"], "pin": PIN, "idempotencyKey": _key()}
+        )
+        assert paid["paymentOrder"]["status"] == "SUCCEEDED"
+        event = next_message(socket)["payload"]["data"]["paymentOrderEvents"]
+    assert event == {"type": "payment_order.succeeded", "status": "SUCCEEDED"}
+    again = buyer.data(
+        PAY_ORDER, {"input": {"id": order["id"], "pin": PIN, "idempotencyKey": _key()}}
+    )["payPaymentOrder"]
+    assert again["errors"][0]["code"] == "ORDER_NOT_PAYABLE"
+
+
+def test_refunds_need_the_scope_and_never_exceed_the_payment(
+    live_server: LiveServer, shop: dict, treasurer: GraphQLClient, officer: GraphQLClient
+) -> None:
+    buyer = _person(live_server.url, officer)
+    _issue(treasurer, buyer, "50.00")
+    order = _create(shop["charger"], amount="30.00")["paymentOrder"]
+    buyer.mutate(
+        "payPaymentOrder", PAY_ORDER, {"id": order["id"], "pin": PIN, "idempotencyKey": _key()}
+    )
+    beyond = {"input": {"id": order["id"], "amount": "1.00", "idempotencyKey": _key()}}
+    assert shop["charger"].refusal(REFUND, beyond) == "FORBIDDEN"  # a key without refunds:write
+    refunder = shop["refunder"]
+    first = refunder.mutate(
+        "refundPaymentOrder",
+        REFUND,
+        {"id": order["id"], "amount": "10.00", "reason": "one item back", "idempotencyKey": _key()},
+    )
+    assert first["refund"] == {
+        "amount": {"amount": "10.00"},
+        "reason": "one item back",
+        "status": "SUCCEEDED",
+    }
+    refunder.mutate(
+        "refundPaymentOrder",
+        REFUND,
+        {"id": order["id"], "amount": "15.00", "idempotencyKey": _key()},
+    )
+    too_much = refunder.data(
+        REFUND, {"input": {"id": order["id"], "amount": "5.01", "idempotencyKey": _key()}}
+    )
+    assert too_much["refundPaymentOrder"]["errors"][0]["code"] == "REFUND_EXCEEDS_REMAINING"
+    seen = shop["owner"].data(ORDER, {"id": order["id"]})["paymentOrder"]
+    assert seen["refundedAmount"] == {"amount": "25.00"} and len(seen["refunds"]) == 2
+
+
+def test_a_cashier_charges_but_cannot_refund(
+    live_server: LiveServer, shop: dict, treasurer: GraphQLClient, officer: GraphQLClient
+) -> None:
+    email = f"cashier-{uuid.uuid4().hex[:8]}@example.org"
+    shop["owner"].mutate(
+        "inviteMember",
+        """mutation($input: InviteMemberInput!) {
+        inviteMember(input: $input) { errors { code } } }""",
+        {"accountId": shop["account"]["id"], "email": email, "role": "CASHIER"},
+    )
+    cashier = register(live_server.url, email, "a long enough passphrase", "Cashier")
+    token = token_from_database(live_server.data_dir.parent / "rec.sqlite3", email, "invitation")
+    cashier.mutate(
+        "acceptInvitation",
+        """mutation($input: AcceptInvitationInput!) {
+        acceptInvitation(input: $input) { account { id } errors { code } } }""",
+        {"token": token},
+    )
+    cashier.mutate(
+        "switchAccount",
+        """mutation($input: SwitchAccountInput!) { switchAccount(
+        input: $input) { account { id } errors { code } } }""",
+        {"accountId": shop["account"]["id"]},
+    )
+    order = _create(cashier)["paymentOrder"]  # a cashier charges
+    buyer = _person(live_server.url, officer)
+    _issue(treasurer, buyer, "50.00")
+    buyer.mutate(
+        "payPaymentOrder", PAY_ORDER, {"id": order["id"], "pin": PIN, "idempotencyKey": _key()}
+    )
+    refused = cashier.data(REFUND, {"input": {"id": order["id"], "idempotencyKey": _key()}})
+    assert refused["refundPaymentOrder"]["errors"][0]["code"] == "FORBIDDEN"
+    seen = shop["owner"].data(ORDER, {"id": order["id"]})["paymentOrder"]
+    assert seen["refundedAmount"] == {"amount": "0.00"}
