@@ -128,6 +128,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.cancelPaymentOrder": PEOPLE_AND_KEYS,  # then: the order's shop, else NOT_FOUND
     "Mutation.refundPaymentOrder": PEOPLE_AND_KEYS,  # then: owners, managers, refunds:write
     "Subscription.paymentOrderEvents": SHOP_STAFF_AND_KEYS,
+    "Mutation.addWebhookEndpoint": OWNERS,
+    "Mutation.rotateWebhookSecret": PEOPLE,  # then: owners of the endpoint's account
     "Account.members": OWNERS_MANAGERS_ADMINS,
     "Account.kycDocuments": OWNERS_KYC_OFFICERS,
     "Account.apiKeys": OWNERS_ADMINS,

@@ -222,3 +222,23 @@ def test_a_cashier_charges_but_cannot_refund(
     assert refused["refundPaymentOrder"]["errors"][0]["code"] == "FORBIDDEN"
     seen = shop["owner"].data(ORDER, {"id": order["id"]})["paymentOrder"]
     assert seen["refundedAmount"] == {"amount": "0.00"}
+
+
+def test_only_owners_add_webhook_endpoints_and_see_the_secret_once(
+    live_server: LiveServer, shop: dict
+) -> None:
+    add = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input) {
+        secret webhookEndpoint { id url events } errors { field code } } }"""
+    endpoint = {
+        "accountId": shop["account"]["id"],
+        "url": "http://127.0.0.1:9/hooks",
+        "events": ["payment_order.succeeded", "refund.succeeded"],
+    }
+    created = shop["owner"].mutate("addWebhookEndpoint", add, endpoint)
+    assert created["secret"].startswith("whsec_")
+    assert created["webhookEndpoint"]["events"] == ["payment_order.succeeded", "refund.succeeded"]
+    assert shop["charger"].refusal(add, {"input": endpoint}) == "FORBIDDEN"
+    stranger = register(
+        live_server.url, f"s-{uuid.uuid4().hex[:8]}@example.org", "a long enough passphrase"
+    )
+    assert stranger.refusal(add, {"input": endpoint}) == "FORBIDDEN"

@@ -7,10 +7,8 @@ REC_SECRET_KEY (Fernet); the public key is published with every checkpoint.
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -19,10 +17,9 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from server.sealed import seal, unseal
 
-def _fernet(secret_key: str) -> Fernet:
-    digest = hashlib.sha256(("rec checkpoint keys:" + secret_key).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+PURPOSE = "checkpoint keys"
 
 
 def new_keypair(secret_key: str) -> tuple[str, str]:
@@ -30,14 +27,11 @@ def new_keypair(secret_key: str) -> tuple[str, str]:
     private = Ed25519PrivateKey.generate()
     raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return base64.b64encode(public).decode(), _fernet(secret_key).encrypt(raw).decode()
+    return base64.b64encode(public).decode(), seal(raw, secret_key, PURPOSE)
 
 
 def sign(sealed_private_key: str, secret_key: str, message: bytes) -> str:
-    try:
-        raw = _fernet(secret_key).decrypt(sealed_private_key.encode())
-    except InvalidToken:
-        raise RuntimeError("cannot open the checkpoint key: was REC_SECRET_KEY changed?") from None
+    raw = unseal(sealed_private_key, secret_key, PURPOSE)
     return base64.b64encode(Ed25519PrivateKey.from_private_bytes(raw).sign(message)).decode()
 
 

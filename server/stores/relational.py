@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "server.directory.models",
     "server.mail.models",
     "server.kyc.models",
+    "server.webhooks.models",
 ]
 APP_LABEL = "rec"
 

@@ -1,0 +1,123 @@
+"""Webhook endpoints of business accounts: added and rotated by owners, secrets shown once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.errors import MutationError, error, from_domain
+from schema.permissions import (
+    THROUGH_PARENT,
+    AccountRole,
+    SignedIn,
+    decode_account_id,
+    decode_id,
+    mutation,
+    policy,
+)
+from server.accounts.errors import AccountsError
+from server.accounts.models import Account as AccountRow
+from server.accounts.models import MemberRole
+from server.webhooks import services as webhooks
+from server.webhooks.models import WebhookEndpoint as EndpointRow
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="Where a business account's events are POSTed, signed.")
+class WebhookEndpoint:
+    row: strawberry.Private[EndpointRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(relay.to_base64("WebhookEndpoint", self.row.id))
+
+    @strawberry.field
+    def url(self) -> str:
+        return self.row.url
+
+    @strawberry.field
+    def events(self) -> list[str]:
+        return list(self.row.events)
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="Until when the previous secret also signs, after a rotation.")
+    def previous_secret_until(self) -> datetime | None:
+        return self.row.previous_secret_until
+
+
+@strawberry.input
+class AddWebhookEndpointInput:
+    account_id: strawberry.ID
+    url: str
+    events: list[str] = strawberry.field(
+        description="payment_order.created/succeeded/canceled/expired, refund.succeeded"
+    )
+
+
+@strawberry.input
+class RotateWebhookSecretInput:
+    id: strawberry.ID
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class WebhookEndpointPayload:
+    webhook_endpoint: WebhookEndpoint | None
+    secret: str | None = strawberry.field(description="The signing secret: shown this once.")
+    errors: list[MutationError]
+
+
+def _failed(problems: list[MutationError]) -> WebhookEndpointPayload:
+    return WebhookEndpointPayload(webhook_endpoint=None, secret=None, errors=problems)
+
+
+@strawberry.type
+class WebhookMutations:
+    @mutation(rule=AccountRole([MemberRole.OWNER]), description="Returns the secret once.")
+    async def add_webhook_endpoint(
+        self, info: Info, input: AddWebhookEndpointInput
+    ) -> WebhookEndpointPayload:
+        account_id = decode_account_id(input.account_id)
+        account = await AccountRow.get_or_none(id=account_id) if account_id else None
+        if account is None:
+            return _failed([error("NOT_FOUND", "no such account", "accountId")])
+        if len(input.events) > 20:
+            return _failed([error("INVALID_INPUT", "at most 20 event types", "events")])
+        settings = info.context.runtime.settings
+        try:
+            created = await webhooks.add_endpoint(
+                account,
+                input.url,
+                input.events,
+                settings.secret_key,
+                development=not settings.is_production,
+            )
+        except AccountsError as problem:
+            return _failed(from_domain(problem))
+        return WebhookEndpointPayload(
+            webhook_endpoint=WebhookEndpoint(row=created.endpoint), secret=created.secret, errors=[]
+        )
+
+    @mutation(
+        rule=SignedIn(),
+        description="A new secret, shown once; the old one signs too "
+        "for 24 hours. Owners of the endpoint's account only.",
+    )
+    async def rotate_webhook_secret(
+        self, info: Info, input: RotateWebhookSecretInput
+    ) -> WebhookEndpointPayload:
+        endpoint_id = decode_id(input.id, "WebhookEndpoint")
+        row = await EndpointRow.get_or_none(id=endpoint_id) if endpoint_id else None
+        principal = info.context.principal
+        if row is None or principal.role_in(row.account_id) != MemberRole.OWNER:  # type: ignore[attr-defined]
+            return _failed([error("NOT_FOUND", "no such endpoint of yours", "id")])
+        secret = await webhooks.rotate_secret(row, info.context.runtime.settings.secret_key)
+        return WebhookEndpointPayload(
+            webhook_endpoint=WebhookEndpoint(row=row), secret=secret, errors=[]
+        )
