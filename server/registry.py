@@ -7,5 +7,11 @@ from beanie import Document
 from server.events.models import DOCUMENT_MODELS as EVENT_DOCUMENTS
 from server.ledger.models import DOCUMENT_MODELS as LEDGER_DOCUMENTS
 from server.pos.models import DOCUMENT_MODELS as POS_DOCUMENTS
+from server.webhooks.models import DOCUMENT_MODELS as WEBHOOK_DOCUMENTS
 
-DOCUMENT_MODELS: list[type[Document]] = [*LEDGER_DOCUMENTS, *EVENT_DOCUMENTS, *POS_DOCUMENTS]
+DOCUMENT_MODELS: list[type[Document]] = [
+    *LEDGER_DOCUMENTS,
+    *EVENT_DOCUMENTS,
+    *POS_DOCUMENTS,
+    *WEBHOOK_DOCUMENTS,
+]

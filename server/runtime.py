@@ -18,6 +18,7 @@ from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
 from server.stores.documents import DocumentStore
 from server.stores.relational import close_relational, open_relational, ping_relational
+from server.webhooks.delivery import webhook_round
 
 log = logging.getLogger("rec.runtime")
 
@@ -61,6 +62,9 @@ class Runtime:
         secret = settings.secret_key
         self._jobs.append(
             asyncio.create_task(_every(1, lambda: sealer.run_once(secret)), name="sealer")
+        )
+        self._jobs.append(
+            asyncio.create_task(_every(1, lambda: webhook_round(secret)), name="webhooks")
         )
         log.info("stores open")
 

@@ -242,3 +242,45 @@ def test_only_owners_add_webhook_endpoints_and_see_the_secret_once(
         live_server.url, f"s-{uuid.uuid4().hex[:8]}@example.org", "a long enough passphrase"
     )
     assert stranger.refusal(add, {"input": endpoint}) == "FORBIDDEN"
+
+
+def test_the_shops_receiver_gets_signed_webhooks_from_the_running_platform(
+    live_server: LiveServer, shop: dict, treasurer: GraphQLClient, officer: GraphQLClient
+) -> None:
+    import json
+    import time
+
+    from server.webhooks import signing
+    from tests.helpers.receiver import receiving
+
+    add = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input) {
+        secret errors { code } } }"""
+    with receiving() as receiver:
+        secret = shop["owner"].mutate(
+            "addWebhookEndpoint",
+            add,
+            {
+                "accountId": shop["account"]["id"],
+                "url": receiver.url,
+                "events": ["payment_order.succeeded"],
+            },
+        )["secret"]
+        buyer = _person(live_server.url, officer)
+        _issue(treasurer, buyer, "20.00")
+        order = _create(shop["charger"], amount="3.00")["paymentOrder"]
+        buyer.mutate(
+            "payPaymentOrder", PAY_ORDER, {"id": order["id"], "pin": PIN, "idempotencyKey": _key()}
+        )
+        deadline = time.monotonic() + 20
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert receiver.received, "no webhook arrived"
+    headers, body = receiver.received[0]
+    assert signing.verify(
+        secret,
+        headers["webhook-id"],
+        headers["webhook-timestamp"],
+        headers["webhook-signature"],
+        body,
+    )
+    assert json.loads(body)["type"] == "payment_order.succeeded"

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from beanie import Document
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
+from pymongo import ASCENDING, IndexModel
 from tortoise import fields
 from tortoise.models import Model
 
@@ -22,3 +28,48 @@ class WebhookEndpoint(Model):
 
     class Meta:
         table = "webhook_endpoints"
+
+
+class Attempt(BaseModel):
+    at: datetime
+    status_code: int | None = None
+    error: str = ""
+    duration_ms: int = 0
+
+
+class WebhookDelivery(Document):
+    """One event on its way to one endpoint, with every attempt kept (the delivery log)."""
+
+    endpoint_id: int
+    account_id: int
+    event_id: str
+    event_type: str
+    order_key: str  # deliveries for one order go out in order
+    body: str
+    status: str = "pending"  # then succeeded, failed (refused by the receiver) or dead
+    attempts: list[Attempt] = PydanticField(default_factory=list)
+    next_attempt_at: datetime
+    created_at: datetime
+
+    class Settings:
+        name = "webhook_deliveries"
+        indexes = [
+            IndexModel([("endpoint_id", ASCENDING), ("event_id", ASCENDING)], unique=True),
+            IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
+            IndexModel(
+                [("endpoint_id", ASCENDING), ("order_key", ASCENDING), ("created_at", ASCENDING)]
+            ),
+        ]
+
+
+class WebhookCursor(Document):
+    """How far the dispatcher has read the events collection."""
+
+    id: str  # type: ignore[assignment]
+    read_until: datetime
+
+    class Settings:
+        name = "webhook_cursor"
+
+
+DOCUMENT_MODELS: list[type[Document]] = [WebhookDelivery, WebhookCursor]

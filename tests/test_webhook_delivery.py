@@ -1,0 +1,104 @@
+"""Webhook delivery to a real receiver on 127.0.0.1: signed, in order, retried, refused."""
+
+from __future__ import annotations
+
+import json
+
+from server import clock
+from server.pos import services as pos
+from server.settings import Settings
+from server.stores.embedded import free_port
+from server.webhooks import delivery, signing
+from server.webhooks import services as webhooks
+from server.webhooks.models import WebhookDelivery
+from tests.helpers.receiver import Receiver, receiving
+from tests.test_ledger import _fund, _person, key
+from tests.test_pos import _order, _shop
+
+PIN = "4071"
+EVENTS = ["payment_order.created", "payment_order.succeeded", "refund.succeeded"]
+
+
+async def _due_now() -> None:
+    await WebhookDelivery.get_pymongo_collection().update_many(
+        {"status": "pending"}, {"$set": {"next_attempt_at": clock.now()}}
+    )
+
+
+async def test_events_arrive_signed_and_in_order(stores: Settings) -> None:
+    shop = await _shop()
+    anna, anna_account = await _person("Anna")
+    await _fund(anna_account, 50_00)
+    with receiving() as receiver:
+        endpoint = await webhooks.add_endpoint(
+            shop, receiver.url, EVENTS, stores.secret_key, development=True
+        )
+        order = await _order(shop, amount=10_00)
+        await pos.pay_order(order, anna, anna_account, PIN, key())
+        order = await pos.get_order(str(order.id))
+        await pos.refund_order(order, 2_00, "one item", key(), None)
+        assert await delivery.enqueue_new_events() == 3
+        assert await delivery.enqueue_new_events() == 0  # idempotent
+        for _ in range(3):  # one per round: each waits for the earlier one of its order
+            await delivery.deliver_due(stores.secret_key)
+    types = [json.loads(body)["type"] for _, body in receiver.received]
+    assert types == EVENTS
+    for headers, body in receiver.received:
+        assert signing.verify(
+            endpoint.secret,
+            headers["webhook-id"],
+            headers["webhook-timestamp"],
+            headers["webhook-signature"],
+            body,
+        )
+        assert json.loads(body)["id"] == headers["webhook-id"]
+    statuses = {d.status for d in await WebhookDelivery.find().to_list()}
+    assert statuses == {"succeeded"}
+
+
+async def test_server_errors_are_retried_and_4xx_refusals_are_not(stores: Settings) -> None:
+    shop = await _shop()
+    with receiving() as receiver:
+        await webhooks.add_endpoint(
+            shop, receiver.url, ["payment_order.created"], stores.secret_key, development=True
+        )
+        receiver.answers = [503, 429, 200]
+        await _order(shop)
+        await delivery.enqueue_new_events()
+        for _ in range(3):
+            await delivery.deliver_due(stores.secret_key)
+            await _due_now()
+        retried = (await WebhookDelivery.find().to_list())[0]
+        assert retried.status == "succeeded"
+        assert [a.status_code for a in retried.attempts] == [503, 429, 200]
+
+        receiver.answers = [400]
+        await _order(shop)
+        await delivery.enqueue_new_events()
+        await delivery.deliver_due(stores.secret_key)
+        await _due_now()
+        await delivery.deliver_due(stores.secret_key)
+    refused = await WebhookDelivery.find(WebhookDelivery.status == "failed").to_list()
+    assert len(refused) == 1 and [a.status_code for a in refused[0].attempts] == [400]
+
+
+async def test_a_receiver_that_was_down_gets_everything_afterwards(stores: Settings) -> None:
+    shop = await _shop()
+    port = free_port()
+    receiver = Receiver()
+    receiver.port = port
+    await webhooks.add_endpoint(
+        shop, receiver.url, ["payment_order.created"], stores.secret_key, development=True
+    )
+    for _ in range(3):
+        await _order(shop)
+    await delivery.enqueue_new_events()
+    await delivery.deliver_due(stores.secret_key)  # nobody listens: all fail, all pending
+    pending = await WebhookDelivery.find(WebhookDelivery.status == "pending").to_list()
+    assert len(pending) == 3 and all(p.attempts[0].error for p in pending)
+    assert all(p.next_attempt_at > clock.now() for p in pending)  # backoff
+    with receiving(receiver, port=port):
+        await _due_now()
+        await delivery.deliver_due(stores.secret_key)
+    assert len(receiver.received) == 3
+    assert {d.status for d in await WebhookDelivery.find().to_list()} == {"succeeded"}
