@@ -22,7 +22,7 @@ from schema.ledger.schema import LedgerMutations, LedgerQueries, LedgerSubscript
 from schema.ledger.types import Transaction
 from schema.permissions import Anyone, field
 from schema.pos.schema import PaymentOrder, PosMutations, PosQueries, PosSubscriptions
-from schema.webhooks.schema import WebhookMutations
+from schema.webhooks.schema import DeliveryMutations, WebhookMutations
 
 log = logging.getLogger("rec.graphql")
 NODE_TYPES: list[type] = [
@@ -52,7 +52,14 @@ class Query(CurrencyQueries, AccountQueries, KycQueries, LedgerQueries, PosQueri
 
 
 @strawberry.type
-class Mutation(AccountMutationRoot, KycMutations, LedgerMutations, PosMutations, WebhookMutations):
+class Mutation(
+    AccountMutationRoot,
+    KycMutations,
+    LedgerMutations,
+    PosMutations,
+    WebhookMutations,
+    DeliveryMutations,
+):
     pass
 
 

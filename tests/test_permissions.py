@@ -130,6 +130,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Subscription.paymentOrderEvents": SHOP_STAFF_AND_KEYS,
     "Mutation.addWebhookEndpoint": OWNERS,
     "Mutation.rotateWebhookSecret": PEOPLE,  # then: owners of the endpoint's account
+    "Mutation.redeliverWebhook": PEOPLE,  # then: owners of the delivery's account
+    "Account.webhookEndpoints": OWNERS_ADMINS,
     "Account.members": OWNERS_MANAGERS_ADMINS,
     "Account.kycDocuments": OWNERS_KYC_OFFICERS,
     "Account.apiKeys": OWNERS_ADMINS,

@@ -284,3 +284,57 @@ def test_the_shops_receiver_gets_signed_webhooks_from_the_running_platform(
         body,
     )
     assert json.loads(body)["type"] == "payment_order.succeeded"
+
+
+def test_an_owner_reads_the_delivery_log_and_redelivers(
+    live_server: LiveServer, shop: dict
+) -> None:
+    import time
+
+    from tests.helpers.receiver import receiving
+
+    add = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input) {
+        webhookEndpoint { id } errors { code } } }"""
+    log = """query($id: ID!) { node(id: $id) { ... on Account { webhookEndpoints { id
+        deliveries(first: 5) { id eventType status attempts { statusCode } } } } } }"""
+    redeliver = """mutation($input: RedeliverWebhookInput!) { redeliverWebhook(input: $input) {
+        delivery { status } errors { code } } }"""
+    owner = shop["owner"]
+
+    def deliveries(endpoint_id: str) -> list[dict]:
+        endpoints = owner.data(log, {"id": shop["account"]["id"]})["node"]["webhookEndpoints"]
+        return next(e for e in endpoints if e["id"] == endpoint_id)["deliveries"]
+
+    def wait_for(endpoint_id: str, status: str) -> list[dict]:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            found = deliveries(endpoint_id)
+            if found and found[0]["status"] == status:
+                return found
+            time.sleep(0.2)
+        raise AssertionError(f"no {status} delivery: {deliveries(endpoint_id)}")
+
+    with receiving() as receiver:
+        receiver.answers = [400]  # refused once: no retry
+        endpoint_id = owner.mutate(
+            "addWebhookEndpoint",
+            add,
+            {
+                "accountId": shop["account"]["id"],
+                "url": receiver.url,
+                "events": ["payment_order.created"],
+            },
+        )["webhookEndpoint"]["id"]
+        _create(shop["charger"])
+        failed = wait_for(endpoint_id, "failed")
+        assert failed[0]["attempts"] == [{"statusCode": 400}]
+        again = owner.mutate("redeliverWebhook", redeliver, {"id": failed[0]["id"]})
+        assert again["delivery"]["status"] == "pending"
+        done = wait_for(endpoint_id, "succeeded")
+    assert done[0]["attempts"] == [{"statusCode": 400}, {"statusCode": 200}]
+    assert len(receiver.received) == 2
+    stranger = register(
+        live_server.url, f"x-{uuid.uuid4().hex[:8]}@example.org", "a long enough passphrase"
+    )
+    refused = stranger.data(redeliver, {"input": {"id": failed[0]["id"]}})["redeliverWebhook"]
+    assert refused == {"delivery": None, "errors": [{"code": "NOT_FOUND"}]}

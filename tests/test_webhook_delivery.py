@@ -102,3 +102,16 @@ async def test_a_receiver_that_was_down_gets_everything_afterwards(stores: Setti
         await delivery.deliver_due(stores.secret_key)
     assert len(receiver.received) == 3
     assert {d.status for d in await WebhookDelivery.find().to_list()} == {"succeeded"}
+
+
+async def test_an_endpoint_gets_only_events_from_after_it_was_added(stores: Settings) -> None:
+    shop = await _shop()
+    await _order(shop)  # before any endpoint
+    with receiving() as receiver:
+        await webhooks.add_endpoint(
+            shop, receiver.url, ["payment_order.created"], stores.secret_key, development=True
+        )
+        await _order(shop)
+        assert await delivery.enqueue_new_events() == 1
+        await delivery.deliver_due(stores.secret_key)
+    assert len(receiver.received) == 1

@@ -21,6 +21,7 @@ from schema.permissions import (
     member_or_admin,
     policy,
 )
+from schema.webhooks.schema import WebhookEndpoint
 from server.accounts import api_keys, services
 from server.accounts.models import Account as AccountRow
 from server.accounts.models import AccountKind as AccountKindValue
@@ -31,6 +32,7 @@ from server.accounts.models import User as UserRow
 from server.currencies.services import get_currency
 from server.kyc import services as kyc
 from server.ledger.services import balance_cents
+from server.webhooks.services import endpoints_of
 
 AccountKind = strawberry.enum(AccountKindValue, name="AccountKind")
 MemberRole = strawberry.enum(MemberRoleValue, name="MemberRole")
@@ -213,6 +215,10 @@ class Account(RowNode, relay.Node):
             Member(user_row=m.user, role=MemberRoleValue(m.role))
             for m in await services.members_of(self.row.id)
         ]
+
+    @field(rule=AnyOf(AccountRole([OWNER], None), ALL_ADMINS))
+    async def webhook_endpoints(self) -> list[WebhookEndpoint]:
+        return [WebhookEndpoint(row=row) for row in await endpoints_of(self.row.id)]
 
     @field(rule=AnyOf(AccountRole([OWNER], None), ALL_ADMINS))
     async def api_keys(self) -> list[ApiKey]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from bson import ObjectId
 from strawberry import relay
 from strawberry.types import Info
 
@@ -15,6 +16,7 @@ from schema.permissions import (
     SignedIn,
     decode_account_id,
     decode_id,
+    decode_key,
     mutation,
     policy,
 )
@@ -22,6 +24,8 @@ from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
 from server.accounts.models import MemberRole
 from server.webhooks import services as webhooks
+from server.webhooks.delivery import log_of, redeliver
+from server.webhooks.models import WebhookDelivery as DeliveryRow
 from server.webhooks.models import WebhookEndpoint as EndpointRow
 
 
@@ -49,6 +53,11 @@ class WebhookEndpoint:
     @strawberry.field(description="Until when the previous secret also signs, after a rotation.")
     def previous_secret_until(self) -> datetime | None:
         return self.row.previous_secret_until
+
+    @strawberry.field(description="The delivery log, newest first.")
+    async def deliveries(self, first: int = 20) -> list[WebhookDelivery]:
+        rows = await log_of(self.row.id, max(1, min(first, 100)))
+        return [WebhookDelivery(row=row) for row in rows]
 
 
 @strawberry.input
@@ -120,4 +129,78 @@ class WebhookMutations:
         secret = await webhooks.rotate_secret(row, info.context.runtime.settings.secret_key)
         return WebhookEndpointPayload(
             webhook_endpoint=WebhookEndpoint(row=row), secret=secret, errors=[]
+        )
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class DeliveryAttempt:
+    at: datetime
+    status_code: int | None
+    error: str
+    duration_ms: int
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="One event on its way to an endpoint, with every attempt.")
+class WebhookDelivery:
+    row: strawberry.Private[DeliveryRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(relay.to_base64("WebhookDelivery", str(self.row.id)))
+
+    @strawberry.field(description="The webhook-id header: receivers deduplicate on it.")
+    def event_id(self) -> str:
+        return self.row.event_id
+
+    @strawberry.field
+    def event_type(self) -> str:
+        return self.row.event_type
+
+    @strawberry.field(description="pending, succeeded, failed (refused) or dead (gave up).")
+    def status(self) -> str:
+        return self.row.status
+
+    @strawberry.field
+    def attempts(self) -> list[DeliveryAttempt]:
+        return [
+            DeliveryAttempt(
+                at=a.at, status_code=a.status_code, error=a.error, duration_ms=a.duration_ms
+            )
+            for a in self.row.attempts
+        ]
+
+    @strawberry.field
+    def next_attempt_at(self) -> datetime:
+        return self.row.next_attempt_at
+
+
+@strawberry.input
+class RedeliverWebhookInput:
+    id: strawberry.ID
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class RedeliverWebhookPayload:
+    delivery: WebhookDelivery | None
+    errors: list[MutationError]
+
+
+@strawberry.type
+class DeliveryMutations:
+    @mutation(rule=SignedIn(), description="Sends a delivery again; owners of its account.")
+    async def redeliver_webhook(
+        self, info: Info, input: RedeliverWebhookInput
+    ) -> RedeliverWebhookPayload:
+        raw = decode_key(input.id, "WebhookDelivery")
+        row = None
+        if raw is not None and ObjectId.is_valid(raw):
+            row = await DeliveryRow.get(ObjectId(raw))
+        if row is None or info.context.principal.role_in(row.account_id) != MemberRole.OWNER:
+            missing = [error("NOT_FOUND", "no such delivery of yours", "id")]
+            return RedeliverWebhookPayload(delivery=None, errors=missing)
+        return RedeliverWebhookPayload(
+            delivery=WebhookDelivery(row=await redeliver(row)), errors=[]
         )

@@ -67,8 +67,8 @@ async def enqueue_new_events() -> int:
                     account_id=account_id, disabled_at=None
                 )
             for endpoint in endpoints[account_id]:
-                if event.type not in endpoint.events:
-                    continue
+                if event.type not in endpoint.events or event.created_at < endpoint.created_at:
+                    continue  # not asked for, or from before the endpoint existed
                 try:
                     await WebhookDelivery(
                         endpoint_id=endpoint.id,
@@ -184,3 +184,13 @@ async def webhook_round(secret_key: str) -> None:
         return
     await enqueue_new_events()
     await deliver_due(secret_key)
+
+
+async def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
+    """Sends a delivery again, whatever became of it; its earlier attempts stay in the log."""
+    await WebhookDelivery.get_pymongo_collection().update_one(
+        {"_id": delivery.id}, {"$set": {"status": "pending", "next_attempt_at": clock.now()}}
+    )
+    refreshed = await WebhookDelivery.get(delivery.id)
+    assert refreshed is not None
+    return refreshed
