@@ -101,6 +101,32 @@ async def pay(
     )
 
 
+async def _audited_move(
+    transfer: Transfer,
+    idempotency_key: str,
+    actor: User,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> dict[str, Any]:
+    """An administrator's movement, audited once: a retry gets the first answer and no
+    second audit line."""
+    earlier = await replay(transfer, idempotency_key)
+    if earlier is not None:
+        return earlier
+    result = await transfer_money(transfer, idempotency_key)
+    await audit.record(
+        actor,
+        action,
+        "journal_entry",
+        result["entry_id"],
+        before=before,
+        after=after,
+        reason=transfer.reason,
+    )
+    return result
+
+
 async def issue(
     treasurer: User,
     to: Account,
@@ -126,19 +152,14 @@ async def issue(
         created_by_user_id=treasurer.id,
         payee_max_balance_cents=await _max_balance(to, currency),
     )
-    earlier = await replay(transfer, idempotency_key)
-    if earlier is not None:
-        return earlier  # audited the first time
-    result = await transfer_money(transfer, idempotency_key)
-    await audit.record(
+    return await _audited_move(
+        transfer,
+        idempotency_key,
         treasurer,
         "ledger.issue",
-        "journal_entry",
-        result["entry_id"],
-        after={"to": to.id, "amount_cents": amount_cents, "currency": currency.code},
-        reason=reason.strip(),
+        None,
+        {"to": to.id, "amount_cents": amount_cents, "currency": currency.code},
     )
-    return result
 
 
 async def redeem(
@@ -230,20 +251,14 @@ async def adjust(
         corrects=corrected.id,
         created_by_user_id=admin.id,
     )
-    earlier = await replay(transfer, idempotency_key)
-    if earlier is not None:
-        return earlier  # audited the first time
-    result = await transfer_money(transfer, idempotency_key)
-    await audit.record(
+    return await _audited_move(
+        transfer,
+        idempotency_key,
         admin,
         "ledger.adjust",
-        "journal_entry",
-        result["entry_id"],
-        before={"corrects": corrects_id},
-        after={"from": from_account.id, "to": to_account.id, "amount_cents": amount_cents},
-        reason=reason.strip(),
+        {"corrects": corrects_id},
+        {"from": from_account.id, "to": to_account.id, "amount_cents": amount_cents},
     )
-    return result
 
 
 async def entries_of(
