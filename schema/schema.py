@@ -22,7 +22,7 @@ from schema.ledger.schema import LedgerMutations, LedgerQueries, LedgerSubscript
 from schema.ledger.types import Transaction
 from schema.permissions import Anyone, field
 from schema.pos.schema import PaymentOrder, PosMutations, PosQueries, PosSubscriptions
-from schema.webhooks.schema import DeliveryMutations, WebhookMutations
+from schema.webhooks.schema import DeliveryMutations, EventQueries, WebhookMutations
 
 log = logging.getLogger("rec.graphql")
 NODE_TYPES: list[type] = [
@@ -37,7 +37,7 @@ NODE_TYPES: list[type] = [
 
 
 @strawberry.type
-class Query(CurrencyQueries, AccountQueries, KycQueries, LedgerQueries, PosQueries):
+class Query(CurrencyQueries, AccountQueries, KycQueries, LedgerQueries, PosQueries, EventQueries):
     @field(rule=Anyone(), description="Any object the viewer may see, by its ID; null otherwise.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         try:

@@ -132,6 +132,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.rotateWebhookSecret": PEOPLE,  # then: owners of the endpoint's account
     "Mutation.redeliverWebhook": PEOPLE,  # then: owners of the delivery's account
     "Account.webhookEndpoints": OWNERS_ADMINS,
+    "Query.events": SHOP_STAFF_AND_KEYS | {"cashier": DENY},
     "Account.members": OWNERS_MANAGERS_ADMINS,
     "Account.kycDocuments": OWNERS_KYC_OFFICERS,
     "Account.apiKeys": OWNERS_ADMINS,

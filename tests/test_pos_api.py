@@ -29,6 +29,9 @@ ORDER = """query($id: ID!) { paymentOrder(id: $id) { status merchantName amount 
   reference refundedAmount { amount } refunds { amount { amount } reason } } }"""
 PAY_ORDER = """mutation($input: PayPaymentOrderInput!) { payPaymentOrder(input: $input) {
   paymentOrder { status } errors { field code message } } }"""
+EVENTS = """query($first: Int!, $after: String, $types: [String!], $orderId: ID) {
+  events(first: $first, after: $after, types: $types, paymentOrderId: $orderId) {
+    edges { cursor node { id type created data } } pageInfo { hasNextPage endCursor } } }"""
 REFUND = """mutation($input: RefundPaymentOrderInput!) { refundPaymentOrder(input: $input) {
   refund { amount { amount } reason status } paymentOrder { refundedAmount { amount } }
   errors { field code message } } }"""
@@ -283,7 +286,52 @@ def test_the_shops_receiver_gets_signed_webhooks_from_the_running_platform(
         headers["webhook-signature"],
         body,
     )
-    assert json.loads(body)["type"] == "payment_order.succeeded"
+    delivered = json.loads(body)
+    assert delivered["type"] == "payment_order.succeeded"
+    assert delivered["data"]["paymentOrderId"] == order["id"]
+    assert delivered["data"]["amount"] == {"amount": "3.00", "currency": "REC"}
+    # The event log lists it exactly as the webhook carried it.
+    listed = shop["charger"].data(EVENTS, {"first": 5, "orderId": order["id"]})["events"]
+    assert listed["edges"][0]["node"] == delivered
+    assert [e["node"]["type"] for e in listed["edges"]] == [
+        "payment_order.succeeded",
+        "payment_order.created",
+    ]
+    health = """query($id: ID!) { node(id: $id) { ... on Account { webhookEndpoints {
+        health { state consecutiveFailures lastSuccessAt } } } } }"""
+    endpoints = shop["owner"].data(health, {"id": shop["account"]["id"]})["node"]
+    states = [e["health"] for e in endpoints["webhookEndpoints"]]
+    assert any(h["state"] == "CLOSED" and h["lastSuccessAt"] for h in states)
+
+
+def test_the_event_log_pages_and_filters_the_last_30_days(
+    live_server: LiveServer, shop: dict
+) -> None:
+    orders = [_create(shop["charger"], amount="1.00")["paymentOrder"] for _ in range(3)]
+    shop["owner"].mutate(
+        "cancelPaymentOrder",
+        """mutation($input: CancelPaymentOrderInput!) { cancelPaymentOrder(input: $input) {
+        paymentOrder { status } errors { code } } }""",
+        {"id": orders[0]["id"]},
+    )
+    reader = shop["charger"]
+    first = reader.data(EVENTS, {"first": 2, "types": ["payment_order.created"]})["events"]
+    assert [e["node"]["data"]["paymentOrderId"] for e in first["edges"]] == [
+        orders[2]["id"],
+        orders[1]["id"],
+    ]
+    assert first["pageInfo"]["hasNextPage"] is True
+    after = first["pageInfo"]["endCursor"]
+    second = reader.data(EVENTS, {"first": 1, "after": after, "types": ["payment_order.created"]})
+    assert second["events"]["edges"][0]["node"]["data"]["paymentOrderId"] == orders[0]["id"]
+    canceled = reader.data(EVENTS, {"first": 5, "types": ["payment_order.canceled"]})["events"]
+    node = canceled["edges"][0]["node"]
+    assert node["data"]["paymentOrderId"] == orders[0]["id"]
+    assert node["data"]["status"] == "CANCELED" and node["data"]["reason"] == "by the shop"
+    for bad in ({"first": 0}, {"first": 101}, {"first": 5, "after": "nope"}):
+        assert reader.refusal(EVENTS, bad) == "INVALID_INPUT"
+    assert reader.refusal(EVENTS, {"first": 5, "types": ["payment_order.paid"]}) == "INVALID_INPUT"
+    assert GraphQLClient(live_server.url).refusal(EVENTS, {"first": 5}) == "UNAUTHENTICATED"
 
 
 def test_an_owner_reads_the_delivery_log_and_redelivers(

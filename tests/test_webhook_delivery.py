@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from datetime import timedelta
 
 from server import clock
 from server.pos import services as pos
@@ -10,7 +12,7 @@ from server.settings import Settings
 from server.stores.embedded import free_port
 from server.webhooks import delivery, signing
 from server.webhooks import services as webhooks
-from server.webhooks.models import WebhookDelivery
+from server.webhooks.models import WebhookCircuit, WebhookDelivery
 from tests.helpers.receiver import Receiver, receiving
 from tests.test_ledger import _fund, _person, key
 from tests.test_pos import _order, _shop
@@ -52,6 +54,14 @@ async def test_events_arrive_signed_and_in_order(stores: Settings) -> None:
             body,
         )
         assert json.loads(body)["id"] == headers["webhook-id"]
+    succeeded, refunded = (json.loads(body) for _, body in receiver.received[1:])
+    order_id = base64.b64encode(f"PaymentOrder:{order.id}".encode()).decode()
+    assert succeeded["data"]["paymentOrderId"] == order_id
+    assert succeeded["data"]["status"] == "SUCCEEDED"
+    assert succeeded["data"]["amount"] == {"amount": "10.00", "currency": "REC"}
+    assert succeeded["data"]["reference"] == "T-1"
+    assert refunded["data"]["refund"]["amount"] == {"amount": "2.00", "currency": "REC"}
+    assert refunded["data"]["refund"]["reason"] == "one item"
     statuses = {d.status for d in await WebhookDelivery.find().to_list()}
     assert statuses == {"succeeded"}
 
@@ -115,3 +125,63 @@ async def test_an_endpoint_gets_only_events_from_after_it_was_added(stores: Sett
         assert await delivery.enqueue_new_events() == 1
         await delivery.deliver_due(stores.secret_key)
     assert len(receiver.received) == 1
+
+
+async def _probe_now(endpoint_id: int) -> None:
+    await WebhookCircuit.get_pymongo_collection().update_one(
+        {"_id": endpoint_id}, {"$set": {"next_probe_at": clock.now()}}
+    )
+
+
+async def test_an_endpoint_that_keeps_failing_rests_and_a_probe_brings_it_back(
+    stores: Settings,
+) -> None:
+    shop, other_shop = await _shop(), await _shop()
+    port = free_port()
+    receiver = Receiver()
+    receiver.port = port
+    created = await webhooks.add_endpoint(
+        shop, receiver.url, ["payment_order.created"], stores.secret_key, development=True
+    )
+    endpoint_id = created.endpoint.id
+    orders = [await _order(shop) for _ in range(8)]
+    await delivery.enqueue_new_events()
+    assert await delivery.deliver_due(stores.secret_key) == delivery.CIRCUIT_FAILURES_TO_OPEN
+    circuit = await WebhookCircuit.get(endpoint_id)
+    assert circuit is not None and circuit.state == "open"
+    assert circuit.consecutive_failures == delivery.CIRCUIT_FAILURES_TO_OPEN
+    assert "ConnectError" in circuit.last_error
+    assert circuit.next_probe_at is not None
+    assert circuit.next_probe_at - clock.now() > timedelta(seconds=20)
+    untried = await WebhookDelivery.find({"attempts": {"$size": 0}}).to_list()
+    assert len(untried) == 3  # the rest waited instead of failing too
+
+    # At rest: even due deliveries wait, while other endpoints are served.
+    with receiving() as other:
+        await webhooks.add_endpoint(
+            other_shop, other.url, ["payment_order.created"], stores.secret_key, development=True
+        )
+        await _order(other_shop)
+        await delivery.enqueue_new_events()
+        await _due_now()
+        assert await delivery.deliver_due(stores.secret_key) == 1
+    assert len(other.received) == 1
+
+    await _probe_now(endpoint_id)  # the probe's time: one delivery, still down
+    assert await delivery.deliver_due(stores.secret_key) == 1
+    circuit = await WebhookCircuit.get(endpoint_id)
+    assert circuit is not None and circuit.state == "open" and circuit.probes == 1
+    assert circuit.next_probe_at is not None and circuit.next_probe_at > clock.now()
+
+    with receiving(receiver, port=port):
+        await _probe_now(endpoint_id)
+        assert await delivery.deliver_due(stores.secret_key) == 1  # the probe goes through
+        circuit = await WebhookCircuit.get(endpoint_id)
+        assert circuit is not None and circuit.state == "closed"
+        assert circuit.consecutive_failures == 0 and circuit.last_success_at is not None
+        await delivery.deliver_due(stores.secret_key)  # then everything that waited
+    delivered = [json.loads(body)["data"]["paymentOrderId"] for _, body in receiver.received]
+    expected = [base64.b64encode(f"PaymentOrder:{o.id}".encode()).decode() for o in orders]
+    assert sorted(delivered) == sorted(expected) and len(delivered) == 8
+    mine = await WebhookDelivery.find(WebhookDelivery.endpoint_id == endpoint_id).to_list()
+    assert {d.status for d in mine} == {"succeeded"}

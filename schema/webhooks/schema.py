@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
+from typing import cast
 
 import strawberry
 from bson import ObjectId
+from graphql import GraphQLError
 from strawberry import relay
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from schema.errors import MutationError, error, from_domain
+from schema.ledger.types import PageInfo
 from schema.permissions import (
     THROUGH_PARENT,
     AccountRole,
+    ActingMerchant,
     SignedIn,
     decode_account_id,
     decode_id,
     decode_key,
+    field,
     mutation,
     policy,
 )
@@ -24,9 +31,33 @@ from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
 from server.accounts.models import MemberRole
 from server.webhooks import services as webhooks
-from server.webhooks.delivery import log_of, redeliver
+from server.webhooks.delivery import circuit_of, log_of, redeliver
 from server.webhooks.models import WebhookDelivery as DeliveryRow
 from server.webhooks.models import WebhookEndpoint as EndpointRow
+from server.webhooks.payloads import event_log
+
+
+@strawberry.enum(
+    description="CLOSED: deliveries flow. OPEN: the endpoint kept failing and "
+    "rests; one probe at growing intervals (30 s to 5 min) tests it, and when it answers "
+    "everything that waited goes out, in order."
+)
+class CircuitState(Enum):
+    CLOSED = "CLOSED"
+    OPEN = "OPEN"
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class WebhookEndpointHealth:
+    state: CircuitState
+    consecutive_failures: int
+    last_error: str
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    next_probe_at: datetime | None = strawberry.field(
+        description="When an OPEN endpoint is tried next."
+    )
 
 
 @policy(THROUGH_PARENT)
@@ -53,6 +84,18 @@ class WebhookEndpoint:
     @strawberry.field(description="Until when the previous secret also signs, after a rotation.")
     def previous_secret_until(self) -> datetime | None:
         return self.row.previous_secret_until
+
+    @strawberry.field(description="The circuit breaker's view of the receiver.")
+    async def health(self) -> WebhookEndpointHealth:
+        circuit = await circuit_of(self.row.id)
+        return WebhookEndpointHealth(
+            state=CircuitState(circuit.state.upper()),
+            consecutive_failures=circuit.consecutive_failures,
+            last_error=circuit.last_error,
+            last_success_at=circuit.last_success_at,
+            last_failure_at=circuit.last_failure_at,
+            next_probe_at=circuit.next_probe_at,
+        )
 
     @strawberry.field(description="The delivery log, newest first.")
     async def deliveries(self, first: int = 20) -> list[WebhookDelivery]:
@@ -203,4 +246,74 @@ class DeliveryMutations:
             return RedeliverWebhookPayload(delivery=None, errors=missing)
         return RedeliverWebhookPayload(
             delivery=WebhookDelivery(row=await redeliver(row)), errors=[]
+        )
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="A payment order or refund event, exactly as its webhook body.")
+class Event:
+    id: str = strawberry.field(description="The webhook-id header of its deliveries.")
+    type: str
+    created: datetime
+    data: JSON
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class EventEdge:
+    cursor: str
+    node: Event
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class EventConnection:
+    edges: list[EventEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class EventQueries:
+    @field(
+        rule=ActingMerchant([MemberRole.OWNER, MemberRole.MANAGER], "payment_orders:read"),
+        description="The acting business account's payment order and refund events of the "
+        "last 30 days, newest first; `first` is 1 to 100.",
+    )
+    async def events(
+        self,
+        info: Info,
+        first: int,
+        after: str | None = None,
+        types: list[str] | None = None,
+        payment_order_id: strawberry.ID | None = None,
+    ) -> EventConnection:
+        if not 1 <= first <= 100:
+            raise GraphQLError("first must be 1 to 100", extensions={"code": "INVALID_INPUT"})
+        if types is not None and len(types) > 20:
+            raise GraphQLError("at most 20 types", extensions={"code": "INVALID_INPUT"})
+        account = info.context.principal.account
+        order_key = decode_key(payment_order_id, "PaymentOrder") if payment_order_id else None
+        if account is None or (payment_order_id and order_key is None):
+            return EventConnection(
+                edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+            )
+        try:
+            rows, more = await event_log(account.id, first, after, types, order_key)
+        except ValueError as problem:
+            raise GraphQLError(str(problem), extensions={"code": "INVALID_INPUT"}) from None
+        edges = [
+            EventEdge(
+                cursor=row["id"],
+                node=Event(
+                    id=row["id"],
+                    type=row["type"],
+                    created=datetime.fromisoformat(row["created"]),
+                    data=cast(JSON, row["data"]),
+                ),
+            )
+            for row in rows
+        ]
+        return EventConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
         )

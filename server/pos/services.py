@@ -339,6 +339,7 @@ async def refund_order(
             {
                 "refundId": refund_id,
                 "refund_amount_cents": summary["amount_cents"],
+                "refund_reason": reason.strip(),
                 "transactionId": summary["entry_id"],
             },
         )

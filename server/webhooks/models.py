@@ -72,4 +72,22 @@ class WebhookCursor(Document):
         name = "webhook_cursor"
 
 
-DOCUMENT_MODELS: list[type[Document]] = [WebhookDelivery, WebhookCursor]
+class WebhookCircuit(Document):
+    """The circuit breaker of one endpoint: after repeated failures it opens, the endpoint's
+    deliveries wait, and one probe at a time tests whether the receiver is back."""
+
+    id: int  # type: ignore[assignment]  # the endpoint's
+    state: str = "closed"  # or "open"
+    consecutive_failures: int = 0
+    probes: int = 0  # failed probes since it opened
+    last_error: str = ""
+    last_failure_at: datetime | None = None
+    last_success_at: datetime | None = None
+    opened_at: datetime | None = None
+    next_probe_at: datetime | None = None
+
+    class Settings:
+        name = "webhook_circuits"
+
+
+DOCUMENT_MODELS: list[type[Document]] = [WebhookDelivery, WebhookCursor, WebhookCircuit]
