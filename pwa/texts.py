@@ -60,9 +60,116 @@ TEXTS: dict[str, dict[str, str]] = {
     "order_SUCCEEDED": {"ca": "Pagada", "es": "Pagada", "en": "Paid"},
     "order_CANCELED": {"ca": "Cancel·lada", "es": "Cancelada", "en": "Canceled"},
     "order_EXPIRED": {"ca": "Caducada", "es": "Caducada", "en": "Expired"},
+    "order_qr": {
+        "ca": "Codi QR d'aquest pagament",
+        "es": "Código QR de este pago",
+        "en": "QR code of this payment",
+    },
+    "sign_in_to_pay": {
+        "ca": "Entra al moneder per pagar.",
+        "es": "Entra en el monedero para pagar.",
+        "en": "Sign in to your wallet to pay.",
+    },
+    "sign_in": {"ca": "Entra", "es": "Entrar", "en": "Sign in"},
+    "pay_from": {
+        "ca": "Pagues des de: {account}",
+        "es": "Pagas desde: {account}",
+        "en": "Paying from: {account}",
+    },
+    "balance": {"ca": "Saldo", "es": "Saldo", "en": "Balance"},
+    "pin": {"ca": "PIN de pagament", "es": "PIN de pago", "en": "Payment PIN"},
+    "pay_amount": {"ca": "Paga {amount}", "es": "Pagar {amount}", "en": "Pay {amount}"},
+    "paying": {"ca": "Pagant…", "es": "Pagando…", "en": "Paying…"},
+    "order_paid_receipt": {
+        "ca": "Pagament fet. Tornes a la botiga…",
+        "es": "Pago hecho. Vuelves a la tienda…",
+        "en": "Paid. Taking you back to the shop…",
+    },
+    "return_to_shop": {
+        "ca": "Torna a la botiga",
+        "es": "Volver a la tienda",
+        "en": "Back to the shop",
+    },
+    "cancel_and_return": {
+        "ca": "No paguis i torna a la botiga",
+        "es": "No pagar y volver a la tienda",
+        "en": "Don't pay, back to the shop",
+    },
+}
+
+# What the API's error codes mean, for the person who caused them.
+PROBLEMS: dict[str, dict[str, str]] = {
+    "WRONG_PIN": {
+        "ca": "El PIN no és correcte.",
+        "es": "El PIN no es correcto.",
+        "en": "Wrong PIN.",
+    },
+    "PIN_LOCKED": {
+        "ca": "PIN bloquejat després de tres intents: posa'n un de nou al perfil.",
+        "es": "PIN bloqueado tras tres intentos: pon uno nuevo en el perfil.",
+        "en": "PIN locked after three tries: set a new one in your profile.",
+    },
+    "INSUFFICIENT_FUNDS": {
+        "ca": "No tens prou saldo.",
+        "es": "No tienes saldo suficiente.",
+        "en": "Not enough balance.",
+    },
+    "LIMIT_EXCEEDED": {
+        "ca": "Aquest pagament supera el teu límit.",
+        "es": "Este pago supera tu límite.",
+        "en": "This payment is over your limit.",
+    },
+    "KYC_REQUIRED": {
+        "ca": "Cal verificar la teva identitat per pagar això.",
+        "es": "Hay que verificar tu identidad para pagar esto.",
+        "en": "Your identity must be verified to pay this.",
+    },
+    "ORDER_NOT_PAYABLE": {
+        "ca": "Aquesta ordre ja no es pot pagar.",
+        "es": "Esta orden ya no se puede pagar.",
+        "en": "This order can no longer be paid.",
+    },
+    "FORBIDDEN": {
+        "ca": "Des d'aquest compte no pots pagar.",
+        "es": "Desde esta cuenta no puedes pagar.",
+        "en": "You cannot pay from this account.",
+    },
+    "INVALID_CREDENTIALS": {
+        "ca": "Correu o contrasenya incorrectes.",
+        "es": "Correo o contraseña incorrectos.",
+        "en": "Wrong email or password.",
+    },
+    "TWO_FACTOR_REQUIRED": {
+        "ca": "Escriu el codi de la teva aplicació de verificació.",
+        "es": "Escribe el código de tu aplicación de verificación.",
+        "en": "Enter the code from your authenticator app.",
+    },
+    "WRONG_TOTP": {
+        "ca": "Codi incorrecte o ja utilitzat.",
+        "es": "Código incorrecto o ya usado.",
+        "en": "Wrong or already used code.",
+    },
+    "TOO_MANY_ATTEMPTS": {
+        "ca": "Massa intents: espera una mica.",
+        "es": "Demasiados intentos: espera un poco.",
+        "en": "Too many attempts: wait a moment.",
+    },
+    "UNAVAILABLE": {
+        "ca": "No s'ha pogut connectar. Torna-ho a provar: no es cobrarà dues vegades.",
+        "es": "No se ha podido conectar. Vuelve a intentarlo: no se cobrará dos veces.",
+        "en": "Could not connect. Try again: you will not be charged twice.",
+    },
 }
 
 
 def text(language: str, key: str) -> str:
     options = TEXTS[key]
+    return options.get(language) or options["en"]
+
+
+def problem_text(language: str, code: str, message: str) -> str:
+    """An API error in the person's language; the API's own message when we have none."""
+    options = PROBLEMS.get(code)
+    if options is None:
+        return message or code
     return options.get(language) or options["en"]

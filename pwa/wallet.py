@@ -8,7 +8,7 @@ from typing import Any
 from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
 
 from pwa.account_links import AcceptInvitation, ResetPassword, VerifyEmail, token_from
-from pwa.pay_order import PaymentOrderSummary
+from pwa.pay_order import PayOrder
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
 
@@ -30,7 +30,7 @@ def _link_page(scope: dict[str, Any], path: str, query: str, language: str) -> A
     """The page a link in our mail (or a shop's payment link) opened, if it is one."""
     parts = [part for part in path.split("/") if part]
     if len(parts) == 2 and parts[0] == "pay":
-        return PaymentOrderSummary(scope, parts[1], language)
+        return PayOrder(scope, parts[1], language, query)
     page = path.rstrip("/").rsplit("/", 1)[-1]
     if page == "verify-email":
         return VerifyEmail(scope, token_from(query), language)

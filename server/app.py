@@ -31,6 +31,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from admin_ui import session as admin_session
+from pwa import session as wallet_session
 from schema.context import Context, build_context, credentials, runtime_from_scope
 from schema.schema import build_schema
 from server.accounts.sign_in import authenticate
@@ -99,6 +100,8 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/wallet/reset-password", pages.wallet),
             Route("/wallet/invitation", pages.wallet),
             Route("/wallet/manifest.webmanifest", pages.manifest),
+            Route("/wallet/sign-in", wallet_session.sign_in, methods=["POST"]),
+            Route("/wallet/sign-out", wallet_session.sign_out, methods=["POST"]),
             Route("/admin/", pages.admin),
             Route("/admin/sign-in", admin_session.sign_in, methods=["POST"]),
             Route("/admin/sign-out", admin_session.sign_out, methods=["POST"]),

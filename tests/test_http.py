@@ -3,6 +3,7 @@
 import base64
 import json
 import re
+import time
 
 import httpx
 import pytest
@@ -96,8 +97,13 @@ def test_each_request_is_one_json_log_line_without_its_query_string(
         live_server.url + "/healthz?token=never-logged-123",
         headers={"x-request-id": "logline-test-7788"},
     )
-    lines = [json.loads(line) for line in live_server.log().splitlines() if line.startswith("{")]
-    mine = [line for line in lines if line.get("request_id") == "logline-test-7788"]
+    deadline = time.monotonic() + 10  # the line is written as the response ends
+    while True:
+        lines = [json.loads(x) for x in live_server.log().splitlines() if x.startswith("{")]
+        mine = [line for line in lines if line.get("request_id") == "logline-test-7788"]
+        if mine or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(mine) == 1
     assert mine[0]["path"] == "/healthz" and mine[0]["status"] == 200 and mine[0]["method"] == "GET"
     assert "never-logged-123" not in live_server.log()

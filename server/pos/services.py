@@ -38,6 +38,13 @@ WRONG_PINS_PER_ORDER_MAX = 3  # REC's rule: the order fails after three wrong PI
 _URL = re.compile(r"^https?://[^\s]{1,2000}$")
 
 
+NOT_PAYABLE_BECAUSE = {
+    OrderStatus.SUCCEEDED: "this order is already paid",
+    OrderStatus.CANCELED: "this order was canceled",
+    OrderStatus.EXPIRED: "this order has expired",
+}
+
+
 def _not_payable(message: str = "this order can no longer be paid") -> LedgerError:
     return LedgerError("ORDER_NOT_PAYABLE", "id", message)
 
@@ -173,7 +180,7 @@ async def get_order(order_id: str) -> PaymentOrder | None:
 
 def _payable(order: PaymentOrder) -> None:
     if order.status != OrderStatus.REQUIRES_PAYMENT:
-        raise _not_payable(f"this order is {order.status.value.lower().replace('_', ' ')}")
+        raise _not_payable(NOT_PAYABLE_BECAUSE.get(order.status, "this order cannot be paid"))
     if order.expires_at <= clock.now():
         raise _not_payable("this order has expired")
 

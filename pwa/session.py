@@ -1,0 +1,28 @@
+"""The wallet's sign-in and sign-out form posts. `next` brings the person back to where
+they were (a payment link, say), and only ever to a page of the wallet."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pwa.wallet import OPERATIONS
+from schema import session_forms
+
+_WALLET_PAGE = re.compile(r"^/(pay/[A-Za-z0-9_-]{1,64}|wallet/[A-Za-z0-9_/-]{0,100})$")
+
+
+async def _next(request: Request) -> str:
+    form = await request.form(max_files=0, max_fields=6)
+    wanted = str(form.get("next", ""))
+    return wanted if _WALLET_PAGE.match(wanted) else "/wallet/"
+
+
+async def sign_in(request: Request) -> Response:
+    return await session_forms.sign_in(request, OPERATIONS["WalletSignIn"], await _next(request))
+
+
+async def sign_out(request: Request) -> Response:
+    return await session_forms.sign_out(request, OPERATIONS["WalletSignOut"], await _next(request))
