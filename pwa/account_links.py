@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 from reactpy import component, event, html, use_async_effect, use_state
 
+from pwa.forms import sign_in_fields
 from pwa.texts import text
 from schema.operations import OperationError, execute, load_operations
 
@@ -93,21 +94,6 @@ def AcceptInvitation(scope: dict[str, Any], token: str, language: str):  # type:
     joined, set_joined = use_state("")
     problem, set_problem = use_state("")
 
-    def field(name: str, kind: str, autocomplete: str, required: bool = True) -> Any:
-        return html.label(
-            text(language, name),
-            html.input(
-                {
-                    "type": kind,
-                    "name": name,
-                    "autoComplete": autocomplete,
-                    "required": required,
-                    "value": fields[name],
-                    "onChange": lambda e: set_fields(fields | {name: e["target"]["value"]}),
-                }
-            ),
-        )
-
     async def submit(_: Any) -> None:
         credentials = {
             "email": fields["email"],
@@ -151,9 +137,13 @@ def AcceptInvitation(scope: dict[str, Any], token: str, language: str):  # type:
     return html.form(
         {"onSubmit": event(submit, prevent_default=True), "className": "card stack"},
         html.p(text(language, "invitation_intro")),
-        field("email", "email", "username"),
-        field("password", "password", "current-password"),
-        field("totp", "text", "one-time-code", required=False),
+        *sign_in_fields(
+            language,
+            lambda name: {
+                "value": fields[name],
+                "onChange": lambda e: set_fields(fields | {name: e["target"]["value"]}),
+            },
+        ),
         html.p({"className": "error", "role": "alert", "data-testid": "link-problem"}, problem)
         if problem
         else "",

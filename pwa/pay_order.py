@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 from reactpy import component, event, html, use_async_effect, use_state
 
+from pwa.forms import sign_in_fields
 from pwa.texts import problem_text, text
 from schema.operations import OperationError, execute, load_operations
 
@@ -30,20 +31,6 @@ def _money(money: dict[str, str]) -> str:
 
 
 def _sign_in_form(order_key: str, language: str, error_code: str) -> Any:
-    def field(name: str, kind: str, autocomplete: str, required: bool = True) -> Any:
-        return html.label(
-            text(language, name),
-            html.input(
-                {
-                    "type": kind,
-                    "name": name,
-                    "autoComplete": autocomplete,
-                    "required": required,
-                    "data-testid": f"sign-in-{name}",
-                }
-            ),
-        )
-
     return html.form(
         {
             "method": "post",
@@ -53,9 +40,7 @@ def _sign_in_form(order_key: str, language: str, error_code: str) -> Any:
         },
         html.p(text(language, "sign_in_to_pay")),
         html.input({"type": "hidden", "name": "next", "value": f"/pay/{order_key}"}),
-        field("email", "email", "username"),
-        field("password", "password", "current-password"),
-        field("totp", "text", "one-time-code", required=False),
+        *sign_in_fields(language, lambda name: {"data-testid": f"sign-in-{name}"}),
         html.p(
             {"className": "error", "role": "alert", "data-testid": "sign-in-error"},
             problem_text(language, error_code, ""),

@@ -22,9 +22,11 @@ from server.accounts.services import (
     create_user,
     find_user_by_email,
     grant_admin_role,
+    set_payment_pin,
 )
 from server.currencies.services import get_currency, list_currencies
 from server.directory.services import create_merchant_profile
+from server.kyc.services import set_account_level
 from server.ledger.services import issue, open_wallet
 
 CREDENTIALS_FILE = "demo-credentials.json"
@@ -104,6 +106,14 @@ def _password() -> str:
     return "rec-" + secrets.token_urlsafe(12)
 
 
+def _pin() -> str:
+    """Four digits, not all the same nor in a row (what set_payment_pin accepts)."""
+    while True:
+        pin = f"{secrets.randbelow(10**4):04d}"
+        if len(set(pin)) > 1 and pin not in "0123456789" and pin not in "9876543210":
+            return pin
+
+
 async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
     """Creates the demo data; returns its sign-ins, or None when it was already there."""
     if await find_user_by_email(SUPERADMIN_EMAIL):
@@ -141,6 +151,7 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
         for code in currencies:
             await open_wallet(account.id, code)
     treasurer: User | None = None
+    superadmin: User | None = None
     for name, email, role in ADMINS:
         admin = await person(name, email, "ca", role.value)
         await grant_admin_role(admin, role, reason="demo data", actor_label="rec demo")  # type: ignore[arg-type]
@@ -151,14 +162,24 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
         sign_ins[-1]["totp_secret"] = admin.totp_secret  # type: ignore[attr-defined]
         if role == AdminRole.TREASURER:
             treasurer = admin
+        if role == AdminRole.SUPERADMIN:
+            superadmin = admin
 
-    # Each resident starts with money, issued by the treasurer as at an exchange office.
-    assert treasurer is not None
+    # Each resident can pay at once: a payment PIN, identity checked (KYC1), and money
+    # issued by the treasurer as at an exchange office.
+    assert treasurer is not None and superadmin is not None
+    for resident in residents:
+        entry = next(e for e in sign_ins if e["email"] == resident.email)
+        entry["pin"] = _pin()
+        await set_payment_pin(resident, entry["pin"], entry["password"])
     for code in currencies:
         currency = await get_currency(code)
         assert currency is not None
         for resident in residents:
             account = (await accounts_of(resident))[0][0]
+            await set_account_level(
+                account, currency.id, 1, superadmin, "demo: identity checked at the civic centre"
+            )
             await issue(
                 treasurer,
                 account,
@@ -184,6 +205,8 @@ def format_sign_ins(sign_ins: list[dict[str, str]]) -> str:
     lines = []
     for entry in sign_ins:
         line = f"    {entry['email']:<{width}}  {entry['password']}  ({entry['role']})"
+        if entry.get("pin"):
+            line += f"  payment PIN {entry['pin']}"
         if entry.get("totp_secret"):
             line += f"\n    {'':<{width}}  two-factor secret for an authenticator app: {entry['totp_secret']}"
         lines.append(line)

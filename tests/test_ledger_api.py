@@ -4,11 +4,12 @@ histories page, events arrive live, and nobody sees what is not theirs."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
 from tests.conftest import LiveServer
-from tests.helpers.graphql import GraphQLClient, demo_admin, make_admin, register
+from tests.helpers.graphql import LOGIN, GraphQLClient, demo_admin, make_admin, register
 from tests.helpers.live import next_message, subscription
 
 PASSWORD = "a long enough passphrase"
@@ -252,3 +253,20 @@ def test_the_journal_is_sealed_and_anyone_can_check_the_signed_checkpoint(
         base64.b64decode(point["signature"]), point["signedMessage"].encode()
     )  # raises if bad
     assert point["signedMessage"].split("\n")[1:4] == ["REC", str(point["sequence"]), point["hash"]]
+
+
+def test_a_demo_resident_pays_at_once_with_the_pin_the_demo_printed(
+    live_server: LiveServer,
+) -> None:
+    from server.demo import saved_sign_ins
+
+    anna = next(e for e in saved_sign_ins(live_server.data_dir) if e["role"] == "resident")
+    client = GraphQLClient(live_server.url)
+    client.mutate("login", LOGIN, {"email": anna["email"], "password": anna["password"]})
+    before = _balance(client)
+    jordi = next(e for e in saved_sign_ins(live_server.data_dir) if e["email"].startswith("jordi@"))
+    other = GraphQLClient(live_server.url)
+    other.mutate("login", LOGIN, {"email": jordi["email"], "password": jordi["password"]})
+    paid = _pay(client, _handle(other), "2.50", pin=anna["pin"])
+    assert paid["errors"] == [], paid["errors"]
+    assert Decimal(_balance(client)) == Decimal(before) - Decimal("2.50")

@@ -11,9 +11,16 @@ import pytest
 
 from tests.conftest import LiveServer
 from tests.helpers.browser import PageWatch
-from tests.helpers.graphql import GraphQLClient, demo_admin, make_admin, register
+from tests.helpers.graphql import (
+    GraphQLClient,
+    api_key,
+    business_account,
+    demo_admin,
+    make_admin,
+    register,
+)
 from tests.test_ledger_api import ME, PASSWORD, PIN, _issue, _key
-from tests.test_pos_api import CREATE_KEY, CREATE_ORDER, CREATE_SHOP, PAY_ORDER
+from tests.test_pos_api import CREATE_ORDER, PAY_ORDER
 
 pytestmark = pytest.mark.browser
 SET_PIN = """mutation($input: SetPaymentPinInput!) { setPaymentPin(input: $input) {
@@ -46,21 +53,8 @@ def shop_site() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def charger(live_server: LiveServer) -> GraphQLClient:
     owner = register(live_server.url, f"o{uuid.uuid4().hex[:8]}@example.org", PASSWORD)
-    account = owner.mutate(
-        "createBusinessAccount",
-        CREATE_SHOP,
-        {
-            "name": "Forn de la Plaça",
-            "category": "bakery",
-            "address": "Plaça del Sol, 3",
-            "location": {"lat": 41.40, "lng": 2.156},
-        },
-    )["account"]
-    secret = owner.mutate(
-        "createApiKey",
-        CREATE_KEY,
-        {"accountId": account["id"], "name": "web", "scopes": ["payment_orders:write"]},
-    )["secret"]
+    account = business_account(owner, "Forn de la Plaça", "bakery")
+    secret = api_key(owner, account["id"], "payment_orders:write")
     return GraphQLClient(live_server.url, token=secret)
 
 

@@ -130,3 +130,29 @@ def make_admin(url: str, superadmin: GraphQLClient, role: str) -> GraphQLClient:
         {"email": email, "password": password, "totp": totp.code_at(secret, totp.current_step())},
     )
     return admin
+
+
+CREATE_BUSINESS = """mutation($input: CreateBusinessAccountInput!) { createBusinessAccount(
+  input: $input) { account { id handle } errors { field code message } } }"""
+CREATE_API_KEY = """mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
+  secret errors { field code message } } }"""
+
+
+def business_account(owner: GraphQLClient, name: str, category: str = "shop") -> dict[str, Any]:
+    """A business account in Barcelona that `owner` owns: `{id handle}`."""
+    return owner.mutate(
+        "createBusinessAccount",
+        CREATE_BUSINESS,
+        {
+            "name": name,
+            "category": category,
+            "address": "Carrer de Verdi, 30",
+            "location": {"lat": 41.4036, "lng": 2.157},
+        },
+    )["account"]
+
+
+def api_key(owner: GraphQLClient, account_id: str, *scopes: str) -> str:
+    """A new API key of the account, with those scopes: its secret."""
+    payload = {"accountId": account_id, "name": "program", "scopes": list(scopes)}
+    return owner.mutate("createApiKey", CREATE_API_KEY, payload)["secret"]

@@ -44,3 +44,16 @@ def receiving(receiver: Receiver | None = None, port: int = 0) -> Iterator[Recei
     finally:
         server.shutdown()
         server.server_close()
+
+
+def verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """Whether a received webhook carries a valid signature by that secret."""
+    from server.webhooks import signing
+
+    return signing.verify(
+        secret,
+        headers["webhook-id"],
+        headers["webhook-timestamp"],
+        headers["webhook-signature"],
+        body,
+    )

@@ -1,0 +1,38 @@
+"""Form parts more than one wallet screen uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reactpy import html
+
+from pwa.texts import text
+
+# name, input type, autocomplete, required
+_SIGN_IN_FIELDS = (
+    ("email", "email", "username", True),
+    ("password", "password", "current-password", True),
+    ("totp", "text", "one-time-code", False),
+)
+
+
+def sign_in_fields(language: str, attributes_of: Callable[[str], dict[str, Any]]) -> list[Any]:
+    """Email, password and two-factor code, labelled in the person's language; each input
+    gets what `attributes_of(name)` adds (a value and its handler, a test ID)."""
+    return [
+        html.label(
+            {"key": name},
+            text(language, name),
+            html.input(
+                {
+                    "type": kind,
+                    "name": name,
+                    "autoComplete": autocomplete,
+                    "required": required,
+                    **attributes_of(name),
+                }
+            ),
+        )
+        for name, kind, autocomplete, required in _SIGN_IN_FIELDS
+    ]
