@@ -6,12 +6,12 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test venv chromium lint clean-data
+.PHONY: run test venv chromium node lint clean-data
 
 run: $(STAMP)
 	$(VENV)/bin/rec run
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium node
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 venv: $(STAMP)
@@ -25,16 +25,26 @@ $(STAMP): pyproject.toml constraints.txt
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# What the tests need from the system, installed with apt-get when we are root, else named.
+# $(call system_package,check,package,what needs it)
+define system_package
+	@$(1) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make: installing $(2) with apt-get"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2)) >/dev/null; \
+	  else \
+	    echo "make: $(3) need $(2). Install it: sudo apt-get install -y $(2)"; exit 1; \
+	  fi; }
+	@$(1) || { echo "make: $(2) did not install; install it: apt-get install -y $(2)"; exit 1; }
+endef
+
 # Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
 chromium:
-	@test -x $(CHROMIUM) || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "make: installing chromium with apt-get"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
-	  else \
-	    echo "make: the tests need Chromium at $(CHROMIUM). Install it: sudo apt-get install -y chromium"; exit 1; \
-	  fi; }
-	@test -x $(CHROMIUM) || { echo "make: chromium did not install; install it: apt-get install -y chromium"; exit 1; }
+	$(call system_package,test -x $(CHROMIUM),chromium,the browser tests)
+
+# The examples of docs/api.md in JavaScript run on Debian's Node.js.
+node:
+	$(call system_package,command -v node >/dev/null,nodejs,the JavaScript examples of docs/api.md)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

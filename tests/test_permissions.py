@@ -128,10 +128,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.cancelPaymentOrder": PEOPLE_AND_KEYS,  # then: the order's shop, else NOT_FOUND
     "Mutation.refundPaymentOrder": PEOPLE_AND_KEYS,  # then: owners, managers, refunds:write
     "Subscription.paymentOrderEvents": SHOP_STAFF_AND_KEYS,
-    "Mutation.addWebhookEndpoint": OWNERS,
-    "Mutation.rotateWebhookSecret": PEOPLE,  # then: owners of the endpoint's account
-    "Mutation.redeliverWebhook": PEOPLE,  # then: owners of the delivery's account
-    "Account.webhookEndpoints": OWNERS_ADMINS,
+    "Mutation.addWebhookEndpoint": OWNERS | {"api_key": ALLOW},  # keys: webhooks:write
+    # then: owners of the endpoint's account, or its keys with webhooks:write
+    "Mutation.rotateWebhookSecret": PEOPLE_AND_KEYS,
+    "Mutation.removeWebhookEndpoint": PEOPLE_AND_KEYS,
+    "Mutation.redeliverWebhook": PEOPLE_AND_KEYS,
+    "Account.webhookEndpoints": OWNERS_ADMINS | {"api_key": ALLOW},
     "Query.events": SHOP_STAFF_AND_KEYS | {"cashier": DENY},
     "Account.members": OWNERS_MANAGERS_ADMINS,
     "Account.kycDocuments": OWNERS_KYC_OFFICERS,

@@ -94,6 +94,29 @@ async def test_an_order_is_paid_once_and_atomically(stores: Settings) -> None:
     await _invariants()
 
 
+async def test_a_retry_of_the_payment_gets_its_answer_again(stores: Settings) -> None:
+    shop = await _shop()
+    anna, anna_account = await _person("Anna")
+    await _fund(anna_account, 50_00)
+    order = await _order(shop)
+    same = key()
+    answers = await asyncio.gather(
+        *[pos.pay_order(order, anna, anna_account, PIN, same) for _ in range(5)],
+        return_exceptions=True,
+    )
+    entries = {a["entry_id"] for a in answers if isinstance(a, dict)}
+    assert len(entries) == 1  # the others may be told the first is still in progress
+    assert all(
+        isinstance(a, dict) or (isinstance(a, LedgerError) and a.code == "IDEMPOTENCY_IN_PROGRESS")
+        for a in answers
+    )
+    paid = await PaymentOrder.get(order.id)
+    retried = await pos.pay_order(paid, anna, anna_account, "not even the PIN", same)
+    assert retried["entry_id"] in entries
+    assert await ledger.balance_cents(anna_account.id, "REC") == 50_00 - 12_50
+    await _invariants()
+
+
 async def test_ten_payers_at_once_pay_an_order_once(stores: Settings) -> None:
     shop = await _shop()
     payers = [await _person(f"P{n}") for n in range(10)]

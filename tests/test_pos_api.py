@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from tests.conftest import LiveServer
 from tests.helpers.graphql import (
     GraphQLClient,
+    api_key,
     demo_admin,
     make_admin,
     register,
@@ -18,6 +20,13 @@ from tests.helpers.graphql import (
 from tests.helpers.live import next_message, subscription
 from tests.test_ledger_api import PIN, _issue, _key, _person
 
+EVENT_TYPES_ALL = [
+    "payment_order.created",
+    "payment_order.succeeded",
+    "payment_order.canceled",
+    "payment_order.expired",
+    "refund.succeeded",
+]
 CREATE_SHOP = """mutation($input: CreateBusinessAccountInput!) { createBusinessAccount(input: $input) {
   account { id handle } errors { code } } }"""
 CREATE_KEY = """mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
@@ -167,7 +176,8 @@ def test_refunds_need_the_scope_and_never_exceed_the_payment(
     )
     beyond = {"input": {"id": order["id"], "amount": "1.00", "idempotencyKey": _key()}}
     assert shop["charger"].refusal(REFUND, beyond) == "FORBIDDEN"  # a key without refunds:write
-    refunder = shop["refunder"]
+    only_refunds = api_key(shop["owner"], shop["account"]["id"], "refunds:write")
+    refunder = GraphQLClient(live_server.url, token=only_refunds)  # the one scope suffices
     first = refunder.mutate(
         "refundPaymentOrder",
         REFUND,
@@ -186,7 +196,13 @@ def test_refunds_need_the_scope_and_never_exceed_the_payment(
     too_much = refunder.data(
         REFUND, {"input": {"id": order["id"], "amount": "5.01", "idempotencyKey": _key()}}
     )
-    assert too_much["refundPaymentOrder"]["errors"][0]["code"] == "REFUND_EXCEEDS_REMAINING"
+    assert too_much["refundPaymentOrder"]["errors"] == [
+        {
+            "field": "amount",
+            "code": "REFUND_EXCEEDS_REMAINING",
+            "message": "only 5.00 REC remain to refund",
+        }
+    ]
     seen = shop["owner"].data(ORDER, {"id": order["id"]})["paymentOrder"]
     assert seen["refundedAmount"] == {"amount": "25.00"} and len(seen["refunds"]) == 2
 
@@ -379,3 +395,48 @@ def test_an_owner_reads_the_delivery_log_and_redelivers(
     )
     refused = stranger.data(redeliver, {"input": {"id": failed[0]["id"]}})["redeliverWebhook"]
     assert refused == {"delivery": None, "errors": [{"code": "NOT_FOUND"}]}
+
+
+def test_a_key_with_webhooks_write_manages_endpoints_and_removing_one_stops_it(
+    live_server: LiveServer, shop: dict
+) -> None:
+    add = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input) {
+        webhookEndpoint { id } secret errors { code } } }"""
+    listing = """query($id: ID!) { node(id: $id) { ... on Account { webhookEndpoints { id url
+        deliveries(first: 5) { status } } } } }"""
+    remove = """mutation($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(
+        input: $input) { removedId errors { code } } }"""
+    account_id = shop["account"]["id"]
+    hooks = GraphQLClient(
+        live_server.url, token=api_key(shop["owner"], account_id, "webhooks:write")
+    )
+    endpoint = {
+        "accountId": account_id,
+        "url": "http://127.0.0.1:9/down",
+        "events": EVENT_TYPES_ALL,
+    }
+    assert shop["charger"].refusal(add, {"input": endpoint}) == "FORBIDDEN"  # no webhooks:write
+    added = hooks.mutate("addWebhookEndpoint", add, endpoint)
+    assert added["secret"].startswith("whsec_")
+    endpoint_id = added["webhookEndpoint"]["id"]
+    _create(shop["charger"])
+
+    def mine() -> dict | None:
+        endpoints = hooks.data(listing, {"id": account_id})["node"]["webhookEndpoints"]
+        return next((e for e in endpoints if e["id"] == endpoint_id), None)
+
+    deadline = time.monotonic() + 20
+    while not (mine() or {}).get("deliveries") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (mine() or {})["deliveries"], "no delivery was queued"
+    assert hooks.mutate("removeWebhookEndpoint", remove, {"id": endpoint_id})["removedId"]
+    assert mine() is None
+    again = hooks.data(remove, {"input": {"id": endpoint_id}})["removeWebhookEndpoint"]
+    assert again["errors"] == [{"code": "NOT_FOUND"}]
+    others = register(
+        live_server.url, f"r-{uuid.uuid4().hex[:8]}@example.org", "a long enough passphrase"
+    )
+    kept = hooks.mutate("addWebhookEndpoint", add, endpoint)["webhookEndpoint"]["id"]
+    refused = others.data(remove, {"input": {"id": kept}})["removeWebhookEndpoint"]
+    assert refused["errors"] == [{"code": "NOT_FOUND"}]
+    assert hooks.mutate("removeWebhookEndpoint", remove, {"id": kept})["removedId"] == kept

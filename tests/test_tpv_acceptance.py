@@ -21,15 +21,8 @@ from tests.helpers.graphql import (
 )
 from tests.helpers.receiver import Receiver, receiving, verifies
 from tests.test_ledger_api import ME, PASSWORD, PIN, _issue, _key, _person
-from tests.test_pos_api import CREATE_ORDER, EVENTS, PAY_ORDER, REFUND
+from tests.test_pos_api import CREATE_ORDER, EVENT_TYPES_ALL, EVENTS, PAY_ORDER, REFUND
 
-ALL_EVENTS = [
-    "payment_order.created",
-    "payment_order.succeeded",
-    "payment_order.canceled",
-    "payment_order.expired",
-    "refund.succeeded",
-]
 ADD_ENDPOINT = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input) {
   secret errors { code } } }"""
 
@@ -76,7 +69,7 @@ def test_an_integrator_sees_every_event_arrive_signed_and_as_the_event_log_lists
         secret = owner.mutate(
             "addWebhookEndpoint",
             ADD_ENDPOINT,
-            {"accountId": account["id"], "url": receiver.url, "events": ALL_EVENTS},
+            {"accountId": account["id"], "url": receiver.url, "events": EVENT_TYPES_ALL},
         )["secret"]
         create("4.00", reference="LATER", expiresInSeconds=60)
         sold = create("20.00", reference="SOLD-1", description="Dos llibres")

@@ -179,3 +179,23 @@ async def test_an_endpoint_that_keeps_failing_rests_and_a_probe_brings_it_back(
     assert sorted(delivered) == sorted(expected) and len(delivered) == 8
     mine = await WebhookDelivery.find(WebhookDelivery.endpoint_id == endpoint_id).to_list()
     assert {d.status for d in mine} == {"succeeded"}
+
+
+async def test_a_removed_endpoint_gets_nothing_more(stores: Settings) -> None:
+    shop = await _shop()
+    port = free_port()
+    created = await webhooks.add_endpoint(
+        shop,
+        f"http://127.0.0.1:{port}/hooks",
+        ["payment_order.created"],
+        stores.secret_key,
+        development=True,
+    )
+    await _order(shop)
+    await delivery.enqueue_new_events()
+    await delivery.remove_endpoint(created.endpoint)
+    await _order(shop)
+    assert await delivery.enqueue_new_events() == 0
+    assert await delivery.deliver_due(stores.secret_key) == 0
+    statuses = [d.status for d in await WebhookDelivery.find().to_list()]
+    assert statuses == ["canceled"]

@@ -17,6 +17,7 @@ from schema.permissions import (
     AccountRole,
     Admin,
     AnyOf,
+    MerchantAccess,
     field,
     member_or_admin,
     policy,
@@ -216,7 +217,7 @@ class Account(RowNode, relay.Node):
             for m in await services.members_of(self.row.id)
         ]
 
-    @field(rule=AnyOf(AccountRole([OWNER], None), ALL_ADMINS))
+    @field(rule=AnyOf(MerchantAccess([OWNER], "webhooks:write", account_argument=None), ALL_ADMINS))
     async def webhook_endpoints(self) -> list[WebhookEndpoint]:
         return [WebhookEndpoint(row=row) for row in await endpoints_of(self.row.id)]
 

@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.errors import MutationError, error, from_domain
-from schema.money import Money, parse_amount, to_money
+from schema.money import Money, format_minor_units, parse_amount, to_money
 from schema.permissions import (
     THROUGH_PARENT,
     ActingMerchant,
@@ -39,6 +39,13 @@ CHARGERS = [MemberRole.OWNER, MemberRole.MANAGER, MemberRole.CASHIER]
 REFUNDERS = [MemberRole.OWNER, MemberRole.MANAGER]  # cashiers charge but never refund
 CHARGE = ActingMerchant(CHARGERS, "payment_orders:write")
 READ = ActingMerchant(CHARGERS, "payment_orders:read")
+
+
+def _belongs(principal: Principal, account_id: int) -> bool:
+    """The order is the caller's shop's: its staff, or any of its API keys."""
+    if principal.kind == PrincipalKind.API_KEY:
+        return principal.account is not None and principal.account.id == account_id
+    return principal.role_in(account_id) in CHARGERS
 
 
 def _is_merchant(
@@ -328,9 +335,7 @@ class PosMutations:
     ) -> RefundPaymentOrderPayload:
         row = await _order(input.id)
         principal = info.context.principal
-        if row is None or not _is_merchant(
-            principal, row.account_id, CHARGERS, "payment_orders:read"
-        ):
+        if row is None or not _belongs(principal, row.account_id):
             missing = [error("NOT_FOUND", "no such order of yours", "id")]
             return RefundPaymentOrderPayload(payment_order=None, refund=None, errors=missing)
         if not _is_merchant(principal, row.account_id, REFUNDERS, "refunds:write"):
@@ -349,9 +354,13 @@ class PosMutations:
                 row, cents, input.reason, input.idempotency_key, principal.user
             )
         except LedgerError as problem:
-            return RefundPaymentOrderPayload(
-                payment_order=None, refund=None, errors=from_domain(problem)
-            )
+            problems = from_domain(problem)
+            if problem.code == "REFUND_EXCEEDS_REMAINING":
+                latest = await pos.get_order(str(row.id)) or row
+                left = latest.amount_cents - latest.refunded_cents
+                message = f"only {format_minor_units(left, currency.decimals)} {row.currency} "
+                problems = [error(problem.code, message + "remain to refund", "amount")]
+            return RefundPaymentOrderPayload(payment_order=None, refund=None, errors=problems)
         refreshed = await pos.get_order(str(row.id))
         assert refreshed is not None
         view = await _view(info, refreshed)

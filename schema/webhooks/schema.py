@@ -17,8 +17,9 @@ from schema.errors import MutationError, error, from_domain
 from schema.ledger.types import PageInfo
 from schema.permissions import (
     THROUGH_PARENT,
-    AccountRole,
     ActingMerchant,
+    AnyOf,
+    MerchantAccess,
     SignedIn,
     decode_account_id,
     decode_id,
@@ -30,8 +31,9 @@ from schema.permissions import (
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
 from server.accounts.models import MemberRole
+from server.accounts.principal import Principal, PrincipalKind
 from server.webhooks import services as webhooks
-from server.webhooks.delivery import circuit_of, log_of, redeliver
+from server.webhooks.delivery import circuit_of, log_of, redeliver, remove_endpoint
 from server.webhooks.models import WebhookDelivery as DeliveryRow
 from server.webhooks.models import WebhookEndpoint as EndpointRow
 from server.webhooks.payloads import event_log
@@ -117,6 +119,31 @@ class RotateWebhookSecretInput:
     id: strawberry.ID
 
 
+@strawberry.input
+class RemoveWebhookEndpointInput:
+    id: strawberry.ID
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class RemoveWebhookEndpointPayload:
+    removed_id: strawberry.ID | None
+    errors: list[MutationError]
+
+
+# Owners of the account, or its API keys with webhooks:write. MANAGE_SOME lets anyone who
+# may manage some endpoint in; the resolver then finds the endpoint's account.
+MANAGE = MerchantAccess([MemberRole.OWNER], "webhooks:write")
+MANAGE_SOME = AnyOf(SignedIn(), ActingMerchant([], "webhooks:write"))
+
+
+def _manages(principal: Principal, account_id: int) -> bool:
+    if principal.kind == PrincipalKind.API_KEY:
+        own = principal.account is not None and principal.account.id == account_id
+        return own and principal.has_scope("webhooks:write")
+    return principal.role_in(account_id) == MemberRole.OWNER
+
+
 @policy(THROUGH_PARENT)
 @strawberry.type
 class WebhookEndpointPayload:
@@ -131,7 +158,7 @@ def _failed(problems: list[MutationError]) -> WebhookEndpointPayload:
 
 @strawberry.type
 class WebhookMutations:
-    @mutation(rule=AccountRole([MemberRole.OWNER]), description="Returns the secret once.")
+    @mutation(rule=MANAGE, description="Returns the secret once.")
     async def add_webhook_endpoint(
         self, info: Info, input: AddWebhookEndpointInput
     ) -> WebhookEndpointPayload:
@@ -157,22 +184,39 @@ class WebhookMutations:
         )
 
     @mutation(
-        rule=SignedIn(),
+        rule=MANAGE_SOME,
         description="A new secret, shown once; the old one signs too "
-        "for 24 hours. Owners of the endpoint's account only.",
+        "for 24 hours. Owners of the endpoint's account, or its keys with webhooks:write.",
     )
     async def rotate_webhook_secret(
         self, info: Info, input: RotateWebhookSecretInput
     ) -> WebhookEndpointPayload:
         endpoint_id = decode_id(input.id, "WebhookEndpoint")
         row = await EndpointRow.get_or_none(id=endpoint_id) if endpoint_id else None
-        principal = info.context.principal
-        if row is None or principal.role_in(row.account_id) != MemberRole.OWNER:  # type: ignore[attr-defined]
+        if row is None or not _manages(info.context.principal, row.account_id):  # type: ignore[attr-defined]
             return _failed([error("NOT_FOUND", "no such endpoint of yours", "id")])
         secret = await webhooks.rotate_secret(row, info.context.runtime.settings.secret_key)
         return WebhookEndpointPayload(
             webhook_endpoint=WebhookEndpoint(row=row), secret=secret, errors=[]
         )
+
+    @mutation(
+        rule=MANAGE_SOME,
+        description="Stops sending to the endpoint: what it had pending is canceled, its "
+        "delivery log stays. Owners of its account, or its keys with webhooks:write.",
+    )
+    async def remove_webhook_endpoint(
+        self, info: Info, input: RemoveWebhookEndpointInput
+    ) -> RemoveWebhookEndpointPayload:
+        endpoint_id = decode_id(input.id, "WebhookEndpoint")
+        row = (
+            await EndpointRow.get_or_none(id=endpoint_id, disabled_at=None) if endpoint_id else None
+        )
+        if row is None or not _manages(info.context.principal, row.account_id):  # type: ignore[attr-defined]
+            missing = [error("NOT_FOUND", "no such endpoint of yours", "id")]
+            return RemoveWebhookEndpointPayload(removed_id=None, errors=missing)
+        await remove_endpoint(row)
+        return RemoveWebhookEndpointPayload(removed_id=input.id, errors=[])
 
 
 @policy(THROUGH_PARENT)
@@ -201,7 +245,10 @@ class WebhookDelivery:
     def event_type(self) -> str:
         return self.row.event_type
 
-    @strawberry.field(description="pending, succeeded, failed (refused) or dead (gave up).")
+    @strawberry.field(
+        description="pending, succeeded, failed (refused by the receiver), dead (gave up "
+        "after 3 days) or canceled (its endpoint was removed)."
+    )
     def status(self) -> str:
         return self.row.status
 
@@ -233,7 +280,11 @@ class RedeliverWebhookPayload:
 
 @strawberry.type
 class DeliveryMutations:
-    @mutation(rule=SignedIn(), description="Sends a delivery again; owners of its account.")
+    @mutation(
+        rule=MANAGE_SOME,
+        description="Sends a delivery again; owners of its account, or its keys with "
+        "webhooks:write.",
+    )
     async def redeliver_webhook(
         self, info: Info, input: RedeliverWebhookInput
     ) -> RedeliverWebhookPayload:
@@ -241,7 +292,9 @@ class DeliveryMutations:
         row = None
         if raw is not None and ObjectId.is_valid(raw):
             row = await DeliveryRow.get(ObjectId(raw))
-        if row is None or info.context.principal.role_in(row.account_id) != MemberRole.OWNER:
+        if row is not None and not await EndpointRow.exists(id=row.endpoint_id, disabled_at=None):
+            row = None  # its endpoint was removed
+        if row is None or not _manages(info.context.principal, row.account_id):
             missing = [error("NOT_FOUND", "no such delivery of yours", "id")]
             return RedeliverWebhookPayload(delivery=None, errors=missing)
         return RedeliverWebhookPayload(

@@ -45,6 +45,7 @@ class PaymentOrder(Document):
     request_hash: str
     paid_entry_id: str | None = None
     payer_account_id: int | None = None
+    paid_idempotency_key: str | None = None  # the payer's: a retry of it gets "paid" again
     paid_at: datetime | None = None
     wrong_pins: int = 0
     refunds: list[OrderRefund] = Field(default_factory=list)

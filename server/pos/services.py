@@ -212,7 +212,14 @@ async def _count_wrong_pin(order: PaymentOrder) -> None:
 async def pay_order(
     order: PaymentOrder, user: User, payer: Account, pin: str, idempotency_key: str
 ) -> dict[str, Any]:
-    """Pays the order from the payer's wallet: the payment and SUCCEEDED commit together."""
+    """Pays the order from the payer's wallet: the payment and SUCCEEDED commit together.
+    A retry of the payment that went through (same payer, same key) gets its answer again."""
+    if (
+        order.status == OrderStatus.SUCCEEDED
+        and order.payer_account_id == payer.id
+        and order.paid_idempotency_key == idempotency_key
+    ):
+        return {"entry_id": order.paid_entry_id, "replayed": True}
     _payable(order)
     if payer.id == order.account_id:
         raise LedgerError("INVALID_INPUT", "id", "a shop does not pay its own order")
@@ -236,6 +243,7 @@ async def pay_order(
                     "status": OrderStatus.SUCCEEDED.value,
                     "paid_entry_id": summary["entry_id"],
                     "payer_account_id": payer.id,
+                    "paid_idempotency_key": idempotency_key,
                     "paid_at": clock.now(),
                 }
             },

@@ -272,6 +272,16 @@ async def webhook_round(secret_key: str) -> None:
     await deliver_due(secret_key)
 
 
+async def remove_endpoint(endpoint: WebhookEndpoint) -> None:
+    """No more deliveries to it: what was pending is canceled; the log stays."""
+    endpoint.disabled_at = clock.now()
+    await endpoint.save(update_fields=["disabled_at"])
+    await WebhookDelivery.get_pymongo_collection().update_many(
+        {"endpoint_id": endpoint.id, "status": "pending"}, {"$set": {"status": "canceled"}}
+    )
+    await WebhookCircuit.get_pymongo_collection().delete_one({"_id": endpoint.id})
+
+
 async def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     """Sends a delivery again, whatever became of it; its earlier attempts stay in the log."""
     await WebhookDelivery.get_pymongo_collection().update_one(
