@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test venv chromium node lint clean-data
+.PHONY: run test venv chromium node lint schema clean-data
 
 run: $(STAMP)
 	$(VENV)/bin/rec run
@@ -45,6 +45,10 @@ chromium:
 # The examples of docs/api.md in JavaScript run on Debian's Node.js.
 node:
 	$(call system_package,command -v node >/dev/null,nodejs,the JavaScript examples of docs/api.md)
+
+# schema.graphql, the committed SDL of the GraphQL schema (a test checks it is current).
+schema: $(STAMP)
+	$(VENV)/bin/python -m schema.export
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
+from schema.loaders import Loaders
 from server.accounts.principal import ANONYMOUS, Principal
 from server.accounts.sign_in import authenticate
 from server.runtime import Runtime
@@ -25,6 +26,17 @@ class Context:
     # graphql-transport-ws: the connection_init payload, and a token given there.
     connection_params: dict[str, Any] | None = None
     bearer_override: str | None = None
+    # Server-sent events: awaited by a subscription once it listens (its checks passed),
+    # so that the stream answers 200 then rather than at its first event.
+    on_listening: Callable[[], Awaitable[None]] | None = None
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """The DataLoaders of this request (schema/loaders.py), made on first use."""
+        if self._loaders is None:
+            self._loaders = Loaders()
+        return self._loaders
 
     def credentials(self) -> tuple[str | None, str | None]:
         """What this caller authenticated with: re-checked by long-lived subscriptions."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -10,7 +10,9 @@ _ID_DIGITS_MAX = 18  # larger numbers are no row's id: refuse them before the da
 
 
 def _number(node_id: str) -> int | None:
-    return int(node_id) if node_id.isdigit() and len(node_id) <= _ID_DIGITS_MAX else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    digits = node_id.isascii() and node_id.isdigit()
+    return int(node_id) if digits and len(node_id) <= _ID_DIGITS_MAX else None
 
 
 class RowNode:
@@ -23,19 +25,32 @@ class RowNode:
         return str(root.row.id)
 
 
+RowsByIds = Callable[[list[int]], Awaitable[Sequence[Any]]]
+
+
+def rows_by_ids(model: Any) -> RowsByIds:
+    """Loads a model's rows by id in one query, None where there is none: for node types
+    without a DataLoader (schema/loaders.py)."""
+
+    async def load(ids: list[int]) -> list[Any]:
+        rows = {row.id: row for row in await model.filter(id__in=ids)} if ids else {}
+        return [rows.get(number) for number in ids]
+
+    return load
+
+
 async def visible_nodes(
-    model: Any,
+    load: RowsByIds,
     node_ids: Iterable[str],
     may_see: Callable[[Any], bool],
     wrap: Callable[[Any], T],
 ) -> list[T | None]:
-    """The nodes in the order asked, None where missing or not the viewer's to see."""
-    node_ids = list(node_ids)
-    numbers = [n for n in map(_number, node_ids) if n is not None]
-    rows = {row.id: row for row in await model.filter(id__in=numbers)}
+    """The nodes in the order asked, None where missing or not the viewer's to see.
+    `load` answers rows for ids in their order: a DataLoader's load_many, or rows_by_ids."""
+    numbers = [_number(node_id) for node_id in node_ids]
+    rows = iter(await load([number for number in numbers if number is not None]))
     result: list[T | None] = []
-    for node_id in node_ids:
-        number = _number(node_id)
-        row = rows.get(number) if number is not None else None
+    for number in numbers:
+        row = next(rows) if number is not None else None
         result.append(wrap(row) if row is not None and may_see(row) else None)
     return result

@@ -101,7 +101,10 @@ def decode_key(value: Any, type_name: str) -> str | None:
 def decode_id(value: Any, type_name: str) -> int | None:
     """The number inside a global ID of that type, or None when the ID is not one."""
     raw = decode_key(value, type_name)
-    return int(raw) if raw is not None and raw.isdigit() and len(raw) < 19 else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) >= 19:
+        return None
+    return int(raw)
 
 
 def decode_account_id(value: Any) -> int | None:

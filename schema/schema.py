@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache, ValidationCache
 from strawberry.types import Info
 
 from schema.accounts.schema import AccountMutationRoot, AccountQueries
@@ -20,11 +21,15 @@ from schema.kyc.schema import KycMutations, KycQueries
 from schema.kyc.types import KycDocument
 from schema.ledger.schema import LedgerMutations, LedgerQueries, LedgerSubscriptions
 from schema.ledger.types import Transaction
+from schema.limits import RequestLimits
 from schema.permissions import Anyone, field
+from schema.persisted import PersistedQueries
 from schema.pos.schema import PaymentOrder, PosMutations, PosQueries, PosSubscriptions
+from schema.text import RefuseUnstorableText
 from schema.webhooks.schema import DeliveryMutations, EventQueries, WebhookMutations
 
 log = logging.getLogger("rec.graphql")
+PARSED_QUERIES_CACHED = 512
 NODE_TYPES: list[type] = [
     Currency,
     Account,
@@ -87,17 +92,32 @@ class RecSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(
+    introspection: bool = True,
+    persisted: Mapping[str, str] | None = None,
+    persisted_only: bool = False,
+) -> strawberry.Schema:
+    """The schema with its extensions: persisted queries and limits first (they refuse
+    before anything is parsed or run), then the parser and validation caches."""
+    registry = persisted or {}
+    extensions: list[Any] = [
+        lambda: MaskErrors(
+            should_mask_error=_is_internal, error_message="internal error; it was logged"
+        ),
+        lambda: PersistedQueries(registry, persisted_only),
+        RequestLimits,
+        RefuseUnstorableText,  # no NUL (PostgreSQL) nor lone surrogates (UTF-8)
+        lambda: ParserCache(maxsize=PARSED_QUERIES_CACHED),
+        lambda: ValidationCache(maxsize=PARSED_QUERIES_CACHED),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return RecSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,
-        extensions=[
-            lambda: MaskErrors(
-                should_mask_error=_is_internal, error_message="internal error; it was logged"
-            )
-        ],
+        extensions=extensions,
     )
 
 

@@ -33,7 +33,10 @@ from strawberry.types.unset import UNSET, UnsetType
 from admin_ui import session as admin_session
 from pwa import session as wallet_session
 from schema.context import Context, build_context, credentials, runtime_from_scope
+from schema.persisted import registry_of
 from schema.schema import build_schema
+from schema.sse import EventStream
+from schema.ws import KeepAliveTransportWS
 from server.accounts.sign_in import authenticate
 from server.branding import REQUIRED_ASSETS, Branding, load_all
 from server.kyc.models import KycDocument as KycDocumentRow
@@ -45,6 +48,8 @@ from server.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger("rec.http")
 STATIC_DIR = Path(__file__).parent / "static"
+# The official apps' operations: the persisted queries.
+OPERATION_FOLDERS = [PROJECT_ROOT / "pwa" / "operations", PROJECT_ROOT / "admin_ui" / "operations"]
 ROOT_COMPONENTS = ["pwa.wallet.Wallet", "admin_ui.panel.AdminPanel"]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The largest request body: a 10 MB KYC document and its multipart envelope.
@@ -70,14 +75,23 @@ class RecGraphQL(GraphQL[Context, None]):
 
 def create_app(settings: Settings) -> RecASGI:
     brandings = {branding.code: branding for branding in load_all(settings.branding_dir)}
-    runtime = Runtime(settings=settings, brandings=brandings, schema=build_schema())
+    runtime = Runtime(
+        settings=settings,
+        brandings=brandings,
+        schema=build_schema(
+            settings.introspection, registry_of(OPERATION_FOLDERS), settings.persisted_only
+        ),
+    )
     graphql = RecGraphQL(
         runtime.schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=10),
+        keep_alive=True,  # a graphql-transport-ws ping this often, by KeepAliveTransportWS
+        keep_alive_interval=settings.keep_alive_s,
         multipart_uploads_enabled=True,  # KYC documents; CSRF-safe: see docs/api-access.md
     )
+    graphql.graphql_transport_ws_handler_class = KeepAliveTransportWS
     pages = _Pages(runtime)
 
     @asynccontextmanager
@@ -95,6 +109,7 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/readyz", _readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/graphql/stream", EventStream(), methods=["GET", "POST"]),
             Route("/wallet/", pages.wallet),
             Route("/wallet/verify-email", pages.wallet),
             Route("/wallet/reset-password", pages.wallet),
@@ -198,8 +213,9 @@ def _capped(receive: Any) -> Any:
     return capped_receive
 
 
-async def _healthz(_: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+async def _healthz(request: Request) -> JSONResponse:
+    subscribers = runtime_from_scope(request.scope).events.subscriber_count
+    return JSONResponse({"status": "ok", "subscribers": subscribers})
 
 
 async def _readyz(request: Request) -> JSONResponse:

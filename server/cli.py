@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pymongo.errors import PyMongoError
 from tortoise.exceptions import DBConnectionError
@@ -38,6 +39,9 @@ from server.stores.relational import (
     open_relational,
     sqlite_url,
 )
+
+if TYPE_CHECKING:
+    from server.runtime import Runtime
 
 log = logging.getLogger("rec.cli")
 
@@ -249,14 +253,17 @@ def _serve(settings: Settings, banner: str = "") -> int:
 
     from server.app import create_app
 
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,
         lifespan="on",
         ws="websockets-sansio",
+        # Compression would cost about 40 KB per open subscription (bench/subscriptions.py).
+        ws_per_message_deflate=False,
         server_header=False,
     )
     server = uvicorn.Server(config)
@@ -267,7 +274,9 @@ def _serve(settings: Settings, banner: str = "") -> int:
             await asyncio.sleep(0.05)
         if server.started:
             print(banner or f"Serving on {settings.public_url}", flush=True)
+        ending = asyncio.create_task(_end_subscriptions_on_exit(server, app.runtime))
         await task
+        ending.cancel()
         return server.started
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the
@@ -285,6 +294,14 @@ def _serve(settings: Settings, banner: str = "") -> int:
         )
         return 1
     return 0
+
+
+async def _end_subscriptions_on_exit(server: Any, runtime: Runtime) -> None:
+    """uvicorn lets open responses finish before it stops, and a subscription over
+    server-sent events never finishes by itself: once asked to stop, end them all."""
+    while not server.should_exit:  # noqa: ASYNC110 (uvicorn has no event)
+        await asyncio.sleep(0.1)
+    runtime.events.end_all()
 
 
 def _shown(path: Path) -> str:

@@ -14,6 +14,7 @@ from server.kyc.services import expire_documents
 from server.ledger import sealer
 from server.mail import Mailer, mailer_for
 from server.pos.services import expire_due_orders
+from server.rate_limit import RateLimiter
 from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
 from server.stores.documents import DocumentStore
@@ -31,11 +32,15 @@ class Runtime:
     documents: DocumentStore | None = field(default=None, init=False)
     mailer: Mailer = field(init=False)
     events: EventHub = field(init=False)
+    rate_limiter: RateLimiter | None = field(default=None, init=False)
     _jobs: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.mailer = mailer_for(self.settings)
         self.events = EventHub()
+        per_minute = self.settings.rate_limit_per_minute
+        if per_minute:
+            self.rate_limiter = RateLimiter(per_minute=per_minute, burst=max(10, per_minute // 4))
 
     @property
     def default_branding(self) -> Branding:

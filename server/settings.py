@@ -40,6 +40,9 @@ class Settings:
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     graphiql: bool = True
+    introspection: bool = True
+    rate_limit_per_minute: int = 600  # GraphQL operations per caller; 0: no limit
+    persisted_only: bool = False  # browsers (session cookie) may run registered operations only
     store_timeout_s: float = 2.0
     mail_backend: Literal["sandbox", "smtp"] = "sandbox"
     smtp_host: str = ""
@@ -49,6 +52,7 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str = "REC <no-reply@localhost>"
     session_lifetime_s: int = 30 * 24 * 3600
+    keep_alive_s: int = 15  # live subscriptions: a WebSocket ping or an SSE comment this often
     # Where people reach us (links in mail); default: the address we listen on.
     public_url_setting: str = ""
 
@@ -127,6 +131,9 @@ class Settings:
             log_level=_choice(env, "REC_LOG_LEVEL", _LOG_LEVELS, "INFO", upper=True),
             log_format=_choice(env, "REC_LOG_FORMAT", ("json", "text"), "json"),
             graphiql=_bool(env, "REC_GRAPHIQL", mode != "production"),
+            introspection=_bool(env, "REC_GRAPHQL_INTROSPECTION", mode != "production"),
+            rate_limit_per_minute=_int(env, "REC_RATE_LIMIT_PER_MINUTE", 600, 0, 10**6),
+            persisted_only=_bool(env, "REC_PERSISTED_QUERIES_ONLY", False),
             store_timeout_s=float(_int(env, "REC_STORE_TIMEOUT_MS", 2000, 100, 60000)) / 1000,
             public_url_setting=public_url,
             mail_backend=mail_backend,
@@ -139,6 +146,7 @@ class Settings:
             session_lifetime_s=_int(
                 env, "REC_SESSION_LIFETIME_S", 30 * 24 * 3600, 300, 90 * 24 * 3600
             ),
+            keep_alive_s=_int(env, "REC_KEEP_ALIVE_S", 15, 1, 300),
         )
         if not secret_key:  # development and test only: checked above; written last
             settings = replace(settings, secret_key=_development_secret(settings.data_dir))

@@ -110,6 +110,8 @@ def rec_env(settings: Settings, **extra: str) -> dict[str, str]:
         REC_SECRET_KEY=settings.secret_key,
         REC_PORT=str(settings.port),
         REC_LOG_LEVEL="INFO",
+        # Test clients share one address and fire fast; tests/test_limits.py sets its own.
+        REC_RATE_LIMIT_PER_MINUTE="1000000",
     )
     env.update(extra)
     return env

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ import pytest
 from tests.conftest import LiveServer
 from tests.helpers.graphql import (
     LOGIN,
+    REGISTER,
     GraphQLClient,
     demo_admin,
     register,
@@ -124,6 +126,64 @@ def test_bad_registration_input_is_a_coded_error(live_server: LiveServer) -> Non
     assert payload == {"user": None, "errors": [{"field": "password", "code": "INVALID_INPUT"}]}
 
 
+def test_a_business_neighbourhood_longer_than_its_column_is_a_coded_error(
+    shop: tuple[GraphQLClient, str],
+) -> None:
+    owner, _ = shop
+    place = {"address": "Carrer de Verdi, 30", "location": {"lat": 41.4036, "lng": 2.157}}
+    payload = owner.data(
+        CREATE_SHOP,
+        {"input": {"name": "Forn", "category": "bakery", "neighbourhood": "n" * 81, **place}},
+    )["createBusinessAccount"]
+    assert payload["account"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [
+        ("neighbourhood", "INVALID_INPUT")
+    ]
+
+
+def test_a_new_owner_reads_the_new_account_in_the_same_answer(
+    shop: tuple[GraphQLClient, str],
+) -> None:
+    owner, _ = shop
+    created = owner.mutate(
+        "createBusinessAccount",
+        """mutation($input: CreateBusinessAccountInput!) { createBusinessAccount(input: $input) {
+        account { name members { role } apiKeys { id } } errors { code } } }""",
+        {
+            "name": "Llibreria",
+            "category": "bookshop",
+            "address": "Carrer de Verdi, 32",
+            "location": {"lat": 41.4036, "lng": 2.157},
+        },
+    )
+    assert created["account"] == {
+        "name": "Llibreria",
+        "members": [{"role": "OWNER"}],
+        "apiKeys": [],
+    }
+
+
+def test_text_no_store_can_keep_is_refused_before_anything_runs(live_server: LiveServer) -> None:
+    """PostgreSQL's text cannot hold U+0000, and no store can encode a lone surrogate (which
+    a JSON `\\ud800` carries): a variable or a literal holding either is refused (a top-level
+    INVALID_INPUT) on every engine alike, and nothing is done."""
+    client, email = GraphQLClient(live_server.url), _email()
+    for name in ("A\x00", "A\ud800"):
+        variables = {"input": {"email": email, "password": PASSWORD, "name": name}}
+        body = json.dumps({"query": REGISTER, "variables": variables})  # escapes both
+        response = client.http.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+        refused = response.json()
+        assert refused["data"] is None
+        assert refused["errors"][0]["extensions"] == {"code": "INVALID_INPUT"}
+        assert refused["errors"][0]["message"].endswith("surrogates: input.name")
+    literal = client.raw('{ currency(code: "R\\u0000C") { code } }')
+    assert literal["errors"][0]["extensions"] == {"code": "INVALID_INPUT"}
+    again = client.data(REGISTER, {"input": {"email": email, "password": PASSWORD, "name": "A"}})
+    assert again["register"]["errors"] == []  # the refused ones registered nobody
+
+
 def test_anonymous_callers_must_sign_in(live_server: LiveServer) -> None:
     client = GraphQLClient(live_server.url)
     assert client.refusal("mutation { logout { errors { code } } }") == "UNAUTHENTICATED"
@@ -200,6 +260,16 @@ def test_an_invitation_is_only_for_its_email(
     refused = stranger.data(ACCEPT, {"input": {"token": token}})["acceptInvitation"]
     assert refused["errors"][0]["code"] == "FORBIDDEN"
     assert len(stranger.data(VIEWER)["viewer"]["accounts"]) == 1
+    # The invited manager reads the account's members in the very answer that admits them.
+    manager = register(live_server.url, invited, PASSWORD, "Berta Manager")
+    accepted = manager.mutate(
+        "acceptInvitation",
+        """mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) {
+        account { id members { role } } errors { code } } }""",
+        {"token": token},
+    )
+    assert accepted["account"]["id"] == account_id
+    assert {"OWNER", "MANAGER"} <= {m["role"] for m in accepted["account"]["members"]}
 
 
 def test_an_api_key_is_shown_once_and_cannot_act_as_a_person(

@@ -20,9 +20,9 @@ def graphql(server: LiveServer, query: str, variables: dict | None = None) -> di
     return response.json()
 
 
-def test_healthz_answers(live_server: LiveServer) -> None:
+def test_healthz_answers_with_the_count_of_live_subscribers(live_server: LiveServer) -> None:
     response = httpx.get(live_server.url + "/healthz")
-    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "subscribers": 0})
 
 
 def test_readyz_reports_both_stores_up(live_server: LiveServer) -> None:
@@ -176,7 +176,10 @@ def test_graphql_over_graphql_transport_ws(live_server: LiveServer) -> None:
         assert message == {
             "id": "1",
             "type": "next",
-            "payload": {"data": {"currencies": [{"code": "REC", "name": "REC"}]}},
+            "payload": {
+                "data": {"currencies": [{"code": "REC", "name": "REC"}]},
+                "extensions": {"cost": 3},
+            },
         }
         assert json.loads(socket.recv(timeout=10)) == {"id": "1", "type": "complete"}
 
@@ -206,7 +209,7 @@ def test_graphql_ws_refuses_a_client_that_never_initialises(live_server: LiveSer
 )
 def test_node_is_null_for_ids_it_never_gave_out(live_server: LiveServer, bogus: str) -> None:
     body = graphql(live_server, "query($id: ID!) { node(id: $id) { id } }", {"id": bogus})
-    assert body == {"data": {"node": None}}
+    assert body == {"data": {"node": None}, "extensions": {"cost": 2}}
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read(live_server: LiveServer) -> None:

@@ -75,6 +75,10 @@ def test_uploads_are_checked_by_content_and_size(live_server: LiveServer) -> Non
             {"field": "file", "code": "INVALID_INPUT", "message": "send a PDF, JPEG or PNG file"}
         ],
     }
+    inline = person.data(SUBMIT, {"input": {"kind": "ID_DOCUMENT", "file": "iVBORw0KGgo="}})
+    assert inline["submitKycDocument"]["errors"] == [
+        {"field": "file", "code": "INVALID_INPUT", "message": "send the file as a multipart upload"}
+    ]
     huge = upload(person, "ID_DOCUMENT", PNG + b"\x00" * (10 * 1024 * 1024))
     assert huge["errors"][0]["message"] == "10 MB at most"
     assert person.data(TIER)["viewer"]["activeAccount"]["kycDocuments"] == []
@@ -175,6 +179,11 @@ def test_a_superadmin_changes_a_tiers_limits_for_everyone(
         {"input": {"currency": "REC", "level": 1, "reason": "x", "perPaymentLimit": "12.345"}},
     )["updateKycTier"]
     assert bad == {"tier": None, "errors": [{"field": "perPaymentLimit", "code": "INVALID_AMOUNT"}]}
+    huge = superadmin.data(  # more minor units than the limit's column holds
+        update,
+        {"input": {"currency": "REC", "level": 1, "reason": "x", "maxBalance": "9" * 20 + ".99"}},
+    )["updateKycTier"]
+    assert huge == {"tier": None, "errors": [{"field": "maxBalance", "code": "INVALID_AMOUNT"}]}
     changed = superadmin.mutate(
         "updateKycTier",
         update,

@@ -127,6 +127,8 @@ def test_pay_with_the_pin_and_see_it_in_both_histories(
     assert bad_amount["errors"][0]["code"] == "INVALID_AMOUNT"
     nobody = _pay(anna, "no-such-handle", "1.00")
     assert nobody["errors"][0]["code"] == "RECIPIENT_NOT_FOUND"
+    longer = _pay(anna, "h" * 40, "1.00")  # longer than any handle
+    assert longer["errors"][0]["code"] == "RECIPIENT_NOT_FOUND"
     assert _balance(anna) == "50.00"
 
     paid = _pay(anna, "@" + _handle(shop), "12.50", memo="pa i coca")

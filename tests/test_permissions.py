@@ -255,3 +255,20 @@ def test_merchant_tools_let_in_roles_and_the_accounts_own_scoped_keys() -> None:
         api_key=ApiKey(scopes=["refunds:write"]),
     )
     assert _decide(refund, other_shops_key) == DENY  # a key of another shop
+
+
+async def test_an_id_holds_ascii_digits_only() -> None:
+    """str.isdigit() takes "²" (which int() refuses) and "٣" (which int() reads as 3): such
+    an ID names no row, in the rules and in node(id:), rather than failing or aliasing one."""
+    from schema.nodes import visible_nodes
+    from schema.permissions import decode_id
+
+    for raw in ("²", "٣", "①", "1²"):
+        assert decode_id(base64.b64encode(f"Account:{raw}".encode()).decode(), "Account") is None
+    assert decode_id(_global_id("Account", BUSINESS), "Account") == BUSINESS
+
+    async def load(ids: list[int]) -> list[int]:
+        return ids
+
+    found = await visible_nodes(load, ["²", "٣", "7"], lambda row: True, lambda row: row)
+    assert found == [None, None, 7]

@@ -433,6 +433,10 @@ def test_a_key_with_webhooks_write_manages_endpoints_and_removing_one_stops_it(
     assert mine() is None
     again = hooks.data(remove, {"input": {"id": endpoint_id}})["removeWebhookEndpoint"]
     assert again["errors"] == [{"code": "NOT_FOUND"}]
+    rotate = """mutation($input: RotateWebhookSecretInput!) { rotateWebhookSecret(
+        input: $input) { secret errors { code } } }"""
+    rotated = hooks.data(rotate, {"input": {"id": endpoint_id}})["rotateWebhookSecret"]
+    assert rotated == {"secret": None, "errors": [{"code": "NOT_FOUND"}]}  # gone for good
     others = register(
         live_server.url, f"r-{uuid.uuid4().hex[:8]}@example.org", "a long enough passphrase"
     )

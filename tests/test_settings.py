@@ -35,7 +35,7 @@ def test_production_requires_both_store_urls() -> None:
         Settings.from_env(env)
 
 
-def test_production_turns_graphiql_off_unless_enabled() -> None:
+def test_production_turns_graphiql_and_introspection_off_unless_enabled() -> None:
     env = {
         "REC_MODE": "production",
         "REC_SECRET_KEY": SECRET,
@@ -46,6 +46,11 @@ def test_production_turns_graphiql_off_unless_enabled() -> None:
     }
     assert Settings.from_env(env).graphiql is False
     assert Settings.from_env({**env, "REC_GRAPHIQL": "true"}).graphiql is True
+    assert Settings.from_env(env).introspection is False
+    assert Settings.from_env({**env, "REC_GRAPHQL_INTROSPECTION": "on"}).introspection is True
+    assert Settings.from_env({}).introspection is True
+    assert Settings.from_env({}).rate_limit_per_minute == 600
+    assert Settings.from_env({"REC_RATE_LIMIT_PER_MINUTE": "0"}).rate_limit_per_minute == 0
 
 
 def test_short_secret_key_is_rejected() -> None:

@@ -103,6 +103,17 @@ async def test_unknown_email_and_wrong_password_get_the_same_answer(stores: Sett
     assert await Session.all().count() == 0
 
 
+async def test_an_address_longer_than_anyones_is_refused_like_an_unknown_one(
+    stores: Settings,
+) -> None:
+    """Its throttle key is cut to fit its column, so it is counted, not a failure."""
+    for _ in range(2):
+        with pytest.raises(AccountsError) as refused:
+            await _sign_in("a" * 400 + "@example.org", PASSWORD)
+        assert refused.value.code == "INVALID_CREDENTIALS"
+    assert (await SignInThrottle.get(key="email:" + "a" * 254)).failures == 2
+
+
 async def test_failures_bring_growing_delays_per_account(stores: Settings) -> None:
     await _register()
     for _ in range(FREE_FAILURES_PER_EMAIL):
@@ -261,6 +272,7 @@ async def test_api_keys_authenticate_until_revoked(stores: Settings) -> None:
     assert created.key.last_used_at is not None
     tampered = created.secret[:-2] + ("AA" if not created.secret.endswith("AA") else "BB")
     assert (await authenticate(tampered, None)).is_anonymous
+    assert (await authenticate("reck_" + "a" * 40 + "_x", None)).is_anonymous  # no key's lookup
     await revoke_api_key(created.key)
     assert (await authenticate(created.secret, None)).is_anonymous
 

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from schema.kyc.types import KycDocument, KycTier
 from schema.ledger.types import Wallet
 from schema.money import to_money
-from schema.nodes import RowNode, visible_nodes
+from schema.nodes import RowNode, rows_by_ids, visible_nodes
 from schema.permissions import (
     THROUGH_PARENT,
     AccountRole,
@@ -30,9 +30,7 @@ from server.accounts.models import AdminRole as AdminRoleValue
 from server.accounts.models import ApiKey as ApiKeyRow
 from server.accounts.models import MemberRole as MemberRoleValue
 from server.accounts.models import User as UserRow
-from server.currencies.services import get_currency
-from server.kyc import services as kyc
-from server.ledger.services import balance_cents
+from server.currencies.models import Currency as CurrencyRow
 from server.webhooks.services import endpoints_of
 
 AccountKind = strawberry.enum(AccountKindValue, name="AccountKind")
@@ -84,7 +82,7 @@ class User(RowNode, relay.Node):
         principal = info.context.principal
         me = principal.user.id if principal.user else None
         return await visible_nodes(
-            UserRow,
+            info.context.loaders.users.load_many,
             node_ids,
             lambda row: row.id == me or bool(principal.admin_roles),
             lambda row: User(row=row),
@@ -145,7 +143,7 @@ class ApiKey(RowNode, relay.Node):
     ) -> list[ApiKey | None]:
         principal = info.context.principal
         return await visible_nodes(
-            ApiKeyRow,
+            rows_by_ids(ApiKeyRow),
             node_ids,
             lambda row: principal.role_in(row.account_id) == OWNER or bool(principal.admin_roles),
             lambda row: ApiKey(row=row),
@@ -178,27 +176,29 @@ class Account(RowNode, relay.Node):
         "tiers have higher limits."
     )
     async def kyc_tier(self, info: Info, currency: str | None = None) -> int | None:
-        code = currency or info.context.runtime.settings.default_currency
-        row = await get_currency(code)
-        return None if row is None else await kyc.effective_level(self.row.id, row.id)
+        row = await _currency(info, currency)
+        if row is None:
+            return None
+        return await info.context.loaders.kyc_levels.load((self.row.id, row.id))
 
     @strawberry.field(
         description="The KYC tier in force in a currency, with what it allows: its limits."
     )
     async def kyc_limits(self, info: Info, currency: str | None = None) -> KycTier | None:
-        row = await get_currency(currency or info.context.runtime.settings.default_currency)
+        row = await _currency(info, currency)
         if row is None:
             return None
-        level = await kyc.effective_level(self.row.id, row.id)
-        tier = next((t for t in await kyc.tiers_of(row.id) if t.level == level), None)
+        loaders = info.context.loaders
+        level = await loaders.kyc_levels.load((self.row.id, row.id))
+        tier = next((t for t in await loaders.kyc_tiers.load(row.id) if t.level == level), None)
         return KycTier(row=tier, currency_code=row.code, decimals=row.decimals) if tier else None
 
     @strawberry.field(description="The account's wallet in a currency (default: the main one).")
     async def wallet(self, info: Info, currency: str | None = None) -> Wallet | None:
-        row = await get_currency(currency or info.context.runtime.settings.default_currency)
+        row = await _currency(info, currency)
         if row is None:
             return None
-        cents = await balance_cents(self.row.id, row.code)
+        cents = await info.context.loaders.balances.load((self.row.id, row.code))
         return Wallet(
             account_id=self.row.id,
             decimals=row.decimals,
@@ -207,14 +207,15 @@ class Account(RowNode, relay.Node):
         )
 
     @field(rule=AnyOf(AccountRole([HOLDER, OWNER], None), Admin([AdminRoleValue.KYC_OFFICER])))
-    async def kyc_documents(self) -> list[KycDocument]:
-        return [KycDocument(row=row) for row in await kyc.documents_of(self.row.id)]
+    async def kyc_documents(self, info: Info) -> list[KycDocument]:
+        documents = await info.context.loaders.kyc_documents.load(self.row.id)
+        return [KycDocument(row=row) for row in documents]
 
     @field(rule=AnyOf(AccountRole([OWNER, MANAGER], None), ALL_ADMINS))
-    async def members(self) -> list[Member]:
+    async def members(self, info: Info) -> list[Member]:
         return [
             Member(user_row=m.user, role=MemberRoleValue(m.role))
-            for m in await services.members_of(self.row.id)
+            for m in await info.context.loaders.members.load(self.row.id)
         ]
 
     @field(rule=AnyOf(MerchantAccess([OWNER], "webhooks:write", account_argument=None), ALL_ADMINS))
@@ -231,11 +232,18 @@ class Account(RowNode, relay.Node):
     ) -> list[Account | None]:
         principal = info.context.principal
         return await visible_nodes(
-            AccountRow,
+            info.context.loaders.accounts.load_many,
             node_ids,
             lambda row: member_or_admin(principal, row.id),
             lambda row: Account(row=row),
         )
+
+
+async def _currency(info: Info, code: str | None) -> CurrencyRow | None:
+    """The currency a field names, or the main one; asked by a list's items in one batch."""
+    return await info.context.loaders.currencies.load(
+        code or info.context.runtime.settings.default_currency
+    )
 
 
 @policy(THROUGH_PARENT)
@@ -250,10 +258,20 @@ class Membership:
 class Viewer:
     user: User | None
     active_account: Account | None
-    accounts: list[Membership]
+    # Whose memberships `accounts` lists: read only when asked for.
+    member: strawberry.Private[UserRow | None]
     admin_roles: list[AdminRole] = strawberry.field(  # type: ignore[valid-type]
         description="Administrator roles in force in this session (two-factor passed)."
     )
     two_factor_required: bool = strawberry.field(
         description="True when roles were granted but this session lacks two-factor."
     )
+
+    @strawberry.field
+    async def accounts(self) -> list[Membership]:
+        if self.member is None:
+            return []
+        return [
+            Membership(account=Account(row=account), role=role)
+            for account, role in await services.accounts_of(self.member)
+        ]

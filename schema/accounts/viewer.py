@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from schema.accounts.types import Account, Membership, User, Viewer
-from server.accounts import services
+from schema.accounts.types import Account, User, Viewer
 from server.accounts.principal import Principal, PrincipalKind
 
 
@@ -10,20 +9,16 @@ async def viewer_of(principal: Principal) -> Viewer | None:
         return Viewer(
             user=None,
             active_account=Account(row=principal.account),
-            accounts=[],
+            member=None,
             admin_roles=[],
             two_factor_required=False,
         )
     if principal.user is None:
         return None
-    memberships = [
-        Membership(account=Account(row=account), role=role)
-        for account, role in await services.accounts_of(principal.user)
-    ]
     return Viewer(
         user=User(row=principal.user),
         active_account=Account(row=principal.account) if principal.account else None,
-        accounts=memberships,
+        member=principal.user,
         admin_roles=sorted(principal.admin_roles),
         two_factor_required=bool(principal.dormant_admin_roles),
     )

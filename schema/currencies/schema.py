@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.types import Info
 
 from schema.currencies.types import Currency
 from schema.permissions import Anyone, field
@@ -14,6 +15,6 @@ class CurrencyQueries:
         return [Currency.from_row(row) for row in await services.list_currencies()]
 
     @field(rule=Anyone(), description="One currency by its code (e.g. REC); public.")
-    async def currency(self, code: str) -> Currency | None:
-        row = await services.get_currency(code)
+    async def currency(self, info: Info, code: str) -> Currency | None:
+        row = await info.context.loaders.currencies.load(code)
         return Currency.from_row(row) if row else None

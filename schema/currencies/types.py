@@ -7,7 +7,6 @@ import strawberry
 from strawberry import relay
 
 from schema.permissions import PUBLIC, policy
-from server.currencies import services
 from server.currencies.models import Currency as CurrencyRow
 
 
@@ -76,5 +75,10 @@ class Currency(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
     ) -> list[Currency | None]:
-        rows = {row.code: row for row in await services.list_currencies()}
-        return [cls.from_row(rows[code]) if code in rows else None for code in node_ids]
+        node_ids = list(node_ids)
+        rows = await info.context.loaders.currencies.load_many(node_ids)
+        # A Currency's ID holds its code exactly as stored: "rec" is no currency's ID.
+        return [
+            cls.from_row(row) if row is not None and row.code == code else None
+            for code, row in zip(node_ids, rows, strict=True)
+        ]

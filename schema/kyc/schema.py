@@ -115,6 +115,9 @@ class UpdateKycTierPayload:
     errors: list[MutationError]
 
 
+LIMIT_MINOR_UNITS_MAX = 2**63 - 1  # what a tier's limit columns (BIGINT) hold
+
+
 async def _read_upload(upload: Upload) -> bytes | None:
     """The upload's bytes, reading at most one byte past the limit."""
     content = bytearray()
@@ -160,6 +163,9 @@ class KycMutations:
         ):
             refusal = error("FORBIDDEN", "only the account's holder or owners send documents")
             return KycDocumentPayload(document=None, errors=[refusal])
+        if not callable(getattr(input.file, "read", None)):  # a value inline, not a file part
+            inline = error("INVALID_INPUT", "send the file as a multipart upload", "file")
+            return KycDocumentPayload(document=None, errors=[inline])
         content = await _read_upload(input.file)
         if content is None:
             too_big = error("INVALID_INPUT", "10 MB at most", "file")
@@ -239,7 +245,7 @@ class KycMutations:
             text = getattr(input, name)
             if text is not None:
                 cents = parse_amount(text, currency.decimals)
-                if cents is None or cents < 0:
+                if cents is None or not 0 <= cents <= LIMIT_MINOR_UNITS_MAX:
                     bad = error("INVALID_AMOUNT", f"not an amount in {currency.code}", api_name)
                     return UpdateKycTierPayload(tier=None, errors=[bad])
                 changes[column] = cents

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 from schema.money import Money, to_money
-from schema.nodes import RowNode, visible_nodes
+from schema.nodes import RowNode, rows_by_ids, visible_nodes
 from schema.permissions import PUBLIC, THROUGH_PARENT, policy
 from server.kyc.models import DocumentKind, DocumentStatus
 from server.kyc.models import KycDocument as KycDocumentRow
@@ -109,7 +109,7 @@ class KycDocument(RowNode, relay.Node):
     ) -> list[KycDocument | None]:
         principal = info.context.principal
         return await visible_nodes(
-            KycDocumentRow,
+            rows_by_ids(KycDocumentRow),
             node_ids,
             lambda row: may_read(principal, row),
             lambda row: KycDocument(row=row),

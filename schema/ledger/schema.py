@@ -10,7 +10,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.errors import MutationError, error, from_domain
-from schema.ledger.types import Transaction, transaction_of
+from schema.events import AFTER, follow
+from schema.ledger.types import Transaction
 from schema.money import Money, parse_amount, to_money
 from schema.permissions import (
     PUBLIC,
@@ -69,6 +70,7 @@ class PayPayload:
 @policy(THROUGH_PARENT)
 @strawberry.type(description="A change of the viewer's wallet, as it happens.")
 class WalletEvent:
+    cursor: str = strawberry.field(description="Its position: give it as `after` to resume.")
     type: str = strawberry.field(description="wallet.payment, wallet.refund, wallet.topup, ...")
     direction: str = strawberry.field(description="in or out")
     amount: Money
@@ -114,7 +116,7 @@ async def _movement(
 async def _done(summary: dict, currency: Currency) -> PayPayload:
     row = await JournalEntry.get(summary["entry_id"])
     assert row is not None
-    return PayPayload(transaction=await transaction_of(row, currency.decimals), errors=[])
+    return PayPayload(transaction=Transaction(row=row, decimals=currency.decimals), errors=[])
 
 
 @strawberry.type
@@ -168,32 +170,37 @@ class LedgerMutations:
 
 @strawberry.type
 class LedgerSubscriptions:
-    @subscription(rule=SignedIn(), description="Every change of the active account's wallet.")
-    async def wallet_events(self, info: Info, currency: str) -> AsyncGenerator[WalletEvent, None]:
-
+    @subscription(
+        rule=SignedIn(), description="Every change of the active account's wallet. " + AFTER
+    )
+    async def wallet_events(
+        self, info: Info, currency: str, after: str | None = None
+    ) -> AsyncGenerator[WalletEvent, None]:
         context = info.context
         row = await get_currency(currency)
         account = context.principal.account
         if row is None or account is None:
             return
-        async for event in context.runtime.events.subscribe({account.id}):
-            data = event.data
-            if not event.type.startswith("wallet.") or data.get("currency") != row.code:
-                continue
-            # The session may have ended, or the person left the account, since subscribing.
-            principal = await authenticate(*context.credentials())
-            if principal.is_anonymous:
-                return
-            if principal.role_in(account.id) is None:
-                continue
-            yield WalletEvent(
-                type=event.type,
-                direction=data["direction"],
-                amount=to_money(data["amount_cents"], row.code, row.decimals),
-                balance=to_money(data["balance_cents"], row.code, row.decimals),
-                transaction_id=strawberry.ID(relay.to_base64("Transaction", data["entry_id"])),
-                created_at=event.created_at,
-            )
+        async with follow(context, {account.id}, after) as events:
+            async for event in events:
+                data = event.data
+                if not event.type.startswith("wallet.") or data.get("currency") != row.code:
+                    continue
+                # The session may have ended, or the person left the account, since then.
+                principal = await authenticate(*context.credentials())
+                if principal.is_anonymous:
+                    return
+                if principal.role_in(account.id) is None:
+                    continue
+                yield WalletEvent(
+                    cursor=str(event.id),
+                    type=event.type,
+                    direction=data["direction"],
+                    amount=to_money(data["amount_cents"], row.code, row.decimals),
+                    balance=to_money(data["balance_cents"], row.code, row.decimals),
+                    transaction_id=strawberry.ID(relay.to_base64("Transaction", data["entry_id"])),
+                    created_at=event.created_at,
+                )
 
 
 @policy(PUBLIC)

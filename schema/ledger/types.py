@@ -5,15 +5,12 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from bson import ObjectId
-from bson.errors import InvalidId
 from graphql import GraphQLError
 from strawberry import relay
+from strawberry.types import Info
 
 from schema.money import Money, to_money
 from schema.permissions import THROUGH_PARENT, member_or_admin, policy
-from server.accounts.models import Account as AccountRow
-from server.currencies.services import get_currency
 from server.ledger import services as ledger
 from server.ledger.models import EntryKind, JournalEntry
 
@@ -32,7 +29,6 @@ class Party:
 class Transaction(relay.Node):
     row: strawberry.Private[JournalEntry]
     decimals: strawberry.Private[int]
-    parties: strawberry.Private[dict[int, AccountRow]]
 
     @classmethod
     def resolve_id(cls, root: Transaction, *, info: Any) -> str:
@@ -46,21 +42,13 @@ class Transaction(relay.Node):
     def amount(self) -> Money:
         return to_money(self.row.amount_cents, self.row.currency, self.decimals)
 
-    def _party(self, account_id: int) -> Party:
-        account = self.parties.get(account_id)
-        return (
-            Party(name=account.name, handle=account.handle)
-            if account
-            else Party(name="", handle="")
-        )
-
     @strawberry.field(name="from")
-    def from_(self) -> Party:
-        return self._party(self.row.from_account_id)
+    async def from_(self, info: Info) -> Party:
+        return await _party(info, self.row.from_account_id)
 
     @strawberry.field
-    def to(self) -> Party:
-        return self._party(self.row.to_account_id)
+    async def to(self, info: Info) -> Party:
+        return await _party(info, self.row.to_account_id)
 
     @strawberry.field
     def memo(self) -> str:
@@ -90,27 +78,29 @@ class Transaction(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
     ) -> list[Transaction | None]:
-        principal = info.context.principal
-        result: list[Transaction | None] = []
-        for node_id in node_ids:
-            try:
-                row = await JournalEntry.get(ObjectId(node_id))
-            except (InvalidId, TypeError):
-                row = None
-            visible = row is not None and any(
-                member_or_admin(principal, leg.account_id) for leg in row.legs
-            )
-            if row is None or not visible:
-                result.append(None)
-                continue
-            currency = await get_currency(row.currency)
-            result.append(await transaction_of(row, currency.decimals if currency else 2))
-        return result
+        principal, loaders = info.context.principal, info.context.loaders
+        rows = [
+            row
+            if row is not None
+            and any(member_or_admin(principal, leg.account_id) for leg in row.legs)
+            else None
+            for row in await loaders.journal_entries.load_many(node_ids)
+        ]
+        codes = sorted({row.currency for row in rows if row is not None})
+        decimals = {
+            code: currency.decimals if currency else 2
+            for code, currency in zip(codes, await loaders.currencies.load_many(codes), strict=True)
+        }
+        return [
+            Transaction(row=row, decimals=decimals[row.currency]) if row is not None else None
+            for row in rows
+        ]
 
 
-async def transaction_of(row: JournalEntry, decimals: int) -> Transaction:
-    accounts = await AccountRow.filter(id__in=[row.from_account_id, row.to_account_id])
-    return Transaction(row=row, decimals=decimals, parties={a.id: a for a in accounts})
+async def _party(info: Info, account_id: int) -> Party:
+    """One side of a transaction; the parties of a whole page load in one batch."""
+    account = await info.context.loaders.accounts.load(account_id)
+    return Party(name=account.name, handle=account.handle) if account else Party(name="", handle="")
 
 
 @policy(THROUGH_PARENT)
@@ -152,13 +142,8 @@ class Wallet:
             raise GraphQLError(
                 "after is not a cursor of this list", extensions={"code": "INVALID_INPUT"}
             ) from None
-        ids = {i for row in rows for i in (row.from_account_id, row.to_account_id)}
-        parties = {a.id: a for a in await AccountRow.filter(id__in=list(ids))}
         edges = [
-            TransactionEdge(
-                cursor=str(row.id),
-                node=Transaction(row=row, decimals=self.decimals, parties=parties),
-            )
+            TransactionEdge(cursor=str(row.id), node=Transaction(row=row, decimals=self.decimals))
             for row in rows
         ]
         return TransactionConnection(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Iterable
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.errors import MutationError, error, from_domain
+from schema.events import AFTER, follow
 from schema.money import Money, format_minor_units, parse_amount, to_money
 from schema.permissions import (
     THROUGH_PARENT,
@@ -88,8 +90,9 @@ class PaymentOrder(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PaymentOrder | None]:
         """Anyone holding an order's ID may see what paying it needs, as with paymentOrder."""
-        rows = [await pos.get_order(node_id) for node_id in node_ids]
-        return [await _view(info, row) if row else None for row in rows]
+        rows = await info.context.loaders.payment_orders.load_many(node_ids)
+        views = iter(await asyncio.gather(*(_view(info, row) for row in rows if row)))
+        return [next(views) if row else None for row in rows]
 
     @strawberry.field
     def status(self) -> ChargeStatus:  # type: ignore[valid-type]
@@ -154,8 +157,13 @@ class PaymentOrder(relay.Node):
 
 
 async def _view(info: Info, row: OrderRow) -> PaymentOrder:
-    currency = await get_currency(row.currency)
-    merchant = await AccountRow.get(id=row.account_id)
+    """The order as this viewer may see it; the orders of one request load their
+    currencies and merchants in one batch each."""
+    loaders = info.context.loaders
+    currency = await loaders.currencies.load(row.currency)
+    merchant = await loaders.accounts.load(row.account_id)
+    if merchant is None:  # an order's account is never deleted: reaching here is a bug
+        raise RuntimeError(f"payment order {row.id} has no account {row.account_id}")
     principal = info.context.principal
     full = _is_merchant(principal, row.account_id, CHARGERS, "payment_orders:read") or bool(
         principal.admin_roles
@@ -226,6 +234,7 @@ class RefundPaymentOrderPayload:
 @policy(THROUGH_PARENT)
 @strawberry.type(description="A status change of one of the account's payment orders.")
 class PaymentOrderEvent:
+    cursor: str = strawberry.field(description="Its position: give it as `after` to resume.")
     type: str = strawberry.field(
         description="payment_order.created/succeeded/canceled/expired, refund.succeeded"
     )
@@ -246,7 +255,8 @@ class PosQueries:
         "paying needs; the shop sees everything.",
     )
     async def payment_order(self, info: Info, id: strawberry.ID) -> PaymentOrder | None:
-        row = await _order(id)
+        raw = decode_key(id, "PaymentOrder")
+        row = await info.context.loaders.payment_orders.load(raw) if raw else None
         return await _view(info, row) if row else None
 
 
@@ -382,31 +392,34 @@ class PosSubscriptions:
     @subscription(
         rule=READ,
         description="Status changes of one order, or of all the acting "
-        "account's orders when id is omitted.",
+        "account's orders when id is omitted. " + AFTER,
     )
     async def payment_order_events(
-        self, info: Info, id: strawberry.ID | None = None
+        self, info: Info, id: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[PaymentOrderEvent, None]:
         context = info.context
         account = context.principal.account
         if account is None:
             return
         wanted = decode_key(id, "PaymentOrder") if id else None
-        async for event in context.runtime.events.subscribe({account.id}):
-            if not (event.type.startswith("payment_order.") or event.type == "refund.succeeded"):
-                continue
-            if wanted and event.data.get("orderId") != wanted:
-                continue
-            principal = await authenticate(*context.credentials())
-            if principal.is_anonymous:
-                return
-            if not _is_merchant(principal, account.id, CHARGERS, "payment_orders:read"):
-                continue
-            yield PaymentOrderEvent(
-                type=event.type,
-                payment_order_id=strawberry.ID(
-                    relay.to_base64("PaymentOrder", event.data["orderId"])
-                ),
-                status=OrderStatus(event.data["status"]),
-                created_at=event.created_at,
-            )
+        async with follow(context, {account.id}, after) as events:
+            async for event in events:
+                kind = event.type
+                if not (kind.startswith("payment_order.") or kind == "refund.succeeded"):
+                    continue
+                if wanted and event.data.get("orderId") != wanted:
+                    continue
+                principal = await authenticate(*context.credentials())
+                if principal.is_anonymous:
+                    return
+                if not _is_merchant(principal, account.id, CHARGERS, "payment_orders:read"):
+                    continue
+                yield PaymentOrderEvent(
+                    cursor=str(event.id),
+                    type=event.type,
+                    payment_order_id=strawberry.ID(
+                        relay.to_base64("PaymentOrder", event.data["orderId"])
+                    ),
+                    status=OrderStatus(event.data["status"]),
+                    created_at=event.created_at,
+                )

@@ -192,7 +192,9 @@ class WebhookMutations:
         self, info: Info, input: RotateWebhookSecretInput
     ) -> WebhookEndpointPayload:
         endpoint_id = decode_id(input.id, "WebhookEndpoint")
-        row = await EndpointRow.get_or_none(id=endpoint_id) if endpoint_id else None
+        row = (  # a removed endpoint is gone, as for removing and redelivering
+            await EndpointRow.get_or_none(id=endpoint_id, disabled_at=None) if endpoint_id else None
+        )
         if row is None or not _manages(info.context.principal, row.account_id):  # type: ignore[attr-defined]
             return _failed([error("NOT_FOUND", "no such endpoint of yours", "id")])
         secret = await webhooks.rotate_secret(row, info.context.runtime.settings.secret_key)

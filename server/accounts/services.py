@@ -8,6 +8,7 @@ import logging
 import re
 import unicodedata
 import weakref
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -274,7 +275,9 @@ async def find_account(reference: str) -> Account | None:
     reference = reference.strip().lstrip("@").lower()
     if reference.isdigit() and len(reference) < 19:
         return await Account.get_or_none(id=int(reference))
-    return await Account.get_or_none(handle=reference) if reference else None
+    if not reference or len(reference) > HANDLE_MAX_LENGTH:  # no handle is longer
+        return None
+    return await Account.get_or_none(handle=reference)
 
 
 async def start_two_factor_setup(user: User, issuer: str) -> tuple[str, str]:
@@ -423,5 +426,30 @@ async def accounts_of(user: User) -> list[tuple[Account, MemberRole]]:
     return [(m.account, MemberRole(m.role)) for m in memberships]
 
 
+async def accounts_by_ids(account_ids: Iterable[int]) -> dict[int, Account]:
+    """The accounts with these ids, in one query; ids of no account are left out."""
+    wanted = set(account_ids)
+    return {row.id: row for row in await Account.filter(id__in=list(wanted))} if wanted else {}
+
+
+async def users_by_ids(user_ids: Iterable[int]) -> dict[int, User]:
+    """The people with these ids, in one query; ids of nobody are left out."""
+    wanted = set(user_ids)
+    return {row.id: row for row in await User.filter(id__in=list(wanted))} if wanted else {}
+
+
 async def members_of(account_id: int) -> list[Membership]:
-    return await Membership.filter(account_id=account_id).order_by("id").prefetch_related("user")
+    return (await members_of_accounts([account_id]))[account_id]
+
+
+async def members_of_accounts(account_ids: Iterable[int]) -> dict[int, list[Membership]]:
+    """Each account's memberships with their people, oldest first, in two queries."""
+    members: dict[int, list[Membership]] = {account_id: [] for account_id in account_ids}
+    if members:
+        for membership in (
+            await Membership.filter(account_id__in=list(members))
+            .order_by("id")
+            .prefetch_related("user")
+        ):
+            members[membership.account_id].append(membership)  # type: ignore[attr-defined]
+    return members

@@ -32,6 +32,8 @@ DELAY_S_MAX = 15 * 60
 FAILURES_FORGOTTEN_AFTER = timedelta(hours=1)
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+EMAIL_LENGTH_MAX = 254  # User.email's; SignInThrottle.key holds "email:" and that much
+API_KEY_LOOKUP_LENGTH_MAX = 16  # ApiKey.lookup's: a longer one is no key's
 # Verifying against this when the email is unknown keeps both answers equally slow.
 _DUMMY_HASH = hash_password("no such user: constant-time answer")
 
@@ -76,10 +78,15 @@ async def _claim_attempt(key: str, free_attempts: int) -> int:
     return max(1, int(remaining + 0.999))
 
 
+def _email_key(email: str) -> str:
+    """An address's throttle key; a longer address than any person's is cut to fit."""
+    return f"email:{email[:EMAIL_LENGTH_MAX]}"
+
+
 async def _claim(email: str, ip: str) -> None:
     wait_s = await _claim_attempt(f"ip:{ip}", FREE_FAILURES_PER_IP)
     if not wait_s:
-        wait_s = await _claim_attempt(f"email:{email}", FREE_FAILURES_PER_EMAIL)
+        wait_s = await _claim_attempt(_email_key(email), FREE_FAILURES_PER_EMAIL)
         if wait_s:  # the address's attempt did not happen either
             await SignInThrottle.filter(key=f"ip:{ip}").update(failures=F("failures") - 1)
     if wait_s:
@@ -89,12 +96,12 @@ async def _claim(email: str, ip: str) -> None:
 
 
 async def _uncount(email: str, ip: str) -> None:
-    for key in (f"email:{email}", f"ip:{ip}"):
+    for key in (_email_key(email), f"ip:{ip}"):
         await SignInThrottle.filter(key=key, failures__gt=0).update(failures=F("failures") - 1)
 
 
 async def _succeeded(email: str, ip: str) -> None:
-    await SignInThrottle.filter(key=f"email:{email}").delete()
+    await SignInThrottle.filter(key=_email_key(email)).delete()
     await SignInThrottle.filter(key=f"ip:{ip}", failures__gt=0).update(failures=F("failures") - 1)
 
 
@@ -109,7 +116,8 @@ async def sign_in(
 ) -> SignedIn:
     email = email.strip().lower()
     await _claim(email, ip)
-    user = await User.get_or_none(email=email)
+    # A longer address is nobody's (and the store refuses to compare it with User.email).
+    user = await User.get_or_none(email=email) if len(email) <= EMAIL_LENGTH_MAX else None
     password_ok = await asyncio.to_thread(
         verify_password, user.password_hash if user else _DUMMY_HASH, password
     )
@@ -179,7 +187,7 @@ async def _principal_for_user(user: User, session: Session | None) -> Principal:
 
 async def authenticate_session(token: str) -> Principal:
     """The principal of a session token, or anonymous when it is unknown or over."""
-    session = await Session.get_or_none(token_hash=token_hash(token)).prefetch_related("user")
+    session = await Session.get_or_none(token_hash=token_hash(token)).select_related("user")
     now = clock.now()
     if session is None or session.ended_at or session.expires_at <= now:
         return ANONYMOUS
@@ -193,9 +201,9 @@ async def authenticate_session(token: str) -> Principal:
 
 async def authenticate_api_key(secret: str) -> Principal:
     parts = secret.split("_")
-    if len(parts) != 3 or parts[0] != "reck":
+    if len(parts) != 3 or parts[0] != "reck" or len(parts[1]) > API_KEY_LOOKUP_LENGTH_MAX:
         return ANONYMOUS
-    key = await ApiKey.get_or_none(lookup=parts[1]).prefetch_related("account")
+    key = await ApiKey.get_or_none(lookup=parts[1]).select_related("account")
     if key is None or key.revoked_at or not same(key.secret_hash, token_hash(parts[2])):
         return ANONYMOUS
     now = clock.now()

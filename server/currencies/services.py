@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from server.accounts.models import AccountKind
@@ -81,6 +82,14 @@ async def currency_codes() -> dict[int, str]:
 
 async def get_currency(code: str) -> Currency | None:
     """The currency with that code (any case); None for codes that cannot exist."""
-    if not _CODE.fullmatch(code):
-        return None
-    return await Currency.get_or_none(code=code.upper())
+    return (await currencies_by_codes([code])).get(code)
+
+
+async def currencies_by_codes(codes: Iterable[str]) -> dict[str, Currency]:
+    """The currencies with these codes (any case), by the code as given, in one query;
+    codes of no currency are left out."""
+    wanted = {code for code in codes if _CODE.fullmatch(code)}
+    if not wanted:
+        return {}
+    rows = {row.code: row for row in await Currency.filter(code__in=[c.upper() for c in wanted])}
+    return {code: rows[code.upper()] for code in wanted if code.upper() in rows}

@@ -11,6 +11,7 @@ from server.accounts.models import Account, User
 from server.accounts.services import create_business_account
 from server.directory.models import MerchantProfile
 
+NEIGHBOURHOOD_LENGTH_MAX = 80  # MerchantProfile.neighbourhood's
 CATEGORIES = (
     "bakery",
     "bookshop",
@@ -81,6 +82,11 @@ async def register_business(
     address = " ".join(address.split())
     if not 3 <= len(address) <= 200:
         raise AccountsError("INVALID_INPUT", "address", "use 3 to 200 characters")
+    neighbourhood = " ".join(neighbourhood.split())
+    if len(neighbourhood) > NEIGHBOURHOOD_LENGTH_MAX:
+        raise AccountsError(
+            "INVALID_INPUT", "neighbourhood", f"use at most {NEIGHBOURHOOD_LENGTH_MAX} characters"
+        )
     try:
         latitude_e6, longitude_e6 = to_micro_degrees(latitude), to_micro_degrees(longitude)
     except ArithmeticError:

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -85,7 +86,16 @@ async def ensure_default_tiers(currency_id: int, decimals: int) -> None:
 
 
 async def tiers_of(currency_id: int) -> list[KycTier]:
-    return await KycTier.filter(currency_id=currency_id).order_by("level")
+    return (await tiers_of_currencies([currency_id]))[currency_id]
+
+
+async def tiers_of_currencies(currency_ids: Iterable[int]) -> dict[int, list[KycTier]]:
+    """Each currency's tiers, lowest first, in one query."""
+    tiers: dict[int, list[KycTier]] = {currency_id: [] for currency_id in currency_ids}
+    if tiers:
+        for tier in await KycTier.filter(currency_id__in=list(tiers)).order_by("level"):
+            tiers[tier.currency_id].append(tier)  # type: ignore[attr-defined]
+    return tiers
 
 
 async def update_tier(tier: KycTier, by: User, reason: str, changes: dict[str, object]) -> KycTier:
@@ -192,22 +202,44 @@ def document_path(document: KycDocument, folder: Path) -> Path:
 async def effective_level(account_id: int, currency_id: int) -> int:
     """The officer's override, else the highest tier whose documents are all approved and
     in force."""
-    override = await KycOverride.get_or_none(account_id=account_id, currency_id=currency_id)
-    if override is not None:
-        return override.level
+    return (await effective_levels([(account_id, currency_id)]))[(account_id, currency_id)]
+
+
+async def effective_levels(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """effective_level of each (account id, currency id) pair, in three queries at most:
+    overrides, then approved documents and tiers for the pairs without one."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    levels: dict[tuple[int, int], int] = {}
+    for override in await KycOverride.filter(
+        account_id__in=list({account_id for account_id, _ in wanted}),
+        currency_id__in=list({currency_id for _, currency_id in wanted}),
+    ):
+        key = (override.account_id, override.currency_id)  # type: ignore[attr-defined]
+        if key in wanted:
+            levels[key] = override.level
+    rest = wanted - levels.keys()
+    if not rest:
+        return levels
     now = clock.now()
-    approved = {
-        document.kind
-        for document in await KycDocument.filter(
-            account_id=account_id, status=DocumentStatus.APPROVED
+    approved: dict[int, set[str]] = {account_id: set() for account_id, _ in rest}
+    for document in await KycDocument.filter(
+        account_id__in=list(approved), status=DocumentStatus.APPROVED
+    ):
+        if document.expires_at is None or document.expires_at > now:
+            approved[document.account_id].add(document.kind)  # type: ignore[attr-defined]
+    tiers = await tiers_of_currencies({currency_id for _, currency_id in rest})
+    for account_id, currency_id in rest:
+        levels[(account_id, currency_id)] = max(
+            (
+                tier.level
+                for tier in tiers[currency_id]
+                if tier.level > 0 and set(tier.required_documents) <= approved[account_id]
+            ),
+            default=0,
         )
-        if document.expires_at is None or document.expires_at > now
-    }
-    level = 0
-    for tier in await tiers_of(currency_id):
-        if tier.level > 0 and set(tier.required_documents) <= approved:
-            level = max(level, tier.level)
-    return level
+    return levels
 
 
 async def _levels(account_id: int) -> dict[int, int]:
@@ -345,7 +377,16 @@ async def review_queue(limit: int = 50) -> list[KycDocument]:
 
 
 async def documents_of(account_id: int) -> list[KycDocument]:
-    return await KycDocument.filter(account_id=account_id).order_by("-id")
+    return (await documents_of_accounts([account_id]))[account_id]
+
+
+async def documents_of_accounts(account_ids: Iterable[int]) -> dict[int, list[KycDocument]]:
+    """Each account's documents, newest first, in one query."""
+    documents: dict[int, list[KycDocument]] = {account_id: [] for account_id in account_ids}
+    if documents:
+        for document in await KycDocument.filter(account_id__in=list(documents)).order_by("-id"):
+            documents[document.account_id].append(document)  # type: ignore[attr-defined]
+    return documents
 
 
 def may_read(principal: Principal, document: KycDocument) -> bool:

@@ -4,6 +4,7 @@ transaction (server/ledger/operations.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from bson import ObjectId
@@ -41,8 +42,22 @@ async def count_wallets(currency: str) -> int:
 
 async def balance_cents(account_id: int, currency: str) -> int:
     """The account's balance in that currency; an account without a wallet holds nothing."""
-    wallet = await Wallet.find_one(Wallet.account_id == account_id, Wallet.currency == currency)
-    return wallet.balance_cents if wallet else 0
+    return (await balances_cents([(account_id, currency)]))[(account_id, currency)]
+
+
+async def balances_cents(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The balance of each (account id, currency) pair, in one query; 0 without a wallet."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    found = await Wallet.find(
+        {
+            "account_id": {"$in": sorted({account_id for account_id, _ in wanted})},
+            "currency": {"$in": sorted({currency for _, currency in wanted})},
+        }
+    ).to_list()
+    held = {(wallet.account_id, wallet.currency): wallet.balance_cents for wallet in found}
+    return {key: held.get(key, 0) for key in wanted}
 
 
 async def _tier(account_id: int, currency: Currency) -> Any:
@@ -259,6 +274,22 @@ async def adjust(
         {"corrects": corrects_id},
         {"from": from_account.id, "to": to_account.id, "amount_cents": amount_cents},
     )
+
+
+async def entries_by_ids(entry_ids: Iterable[str]) -> dict[str, JournalEntry]:
+    """The journal entries with these ids, by the id as given, in one query; ids that are
+    not an entry's are left out."""
+    wanted: dict[str, ObjectId] = {}
+    for entry_id in entry_ids:
+        try:
+            wanted[entry_id] = ObjectId(entry_id)
+        except (InvalidId, TypeError):
+            continue
+    if not wanted:
+        return {}
+    rows = await JournalEntry.find({"_id": {"$in": list(set(wanted.values()))}}).to_list()
+    by_id = {str(row.id): row for row in rows}
+    return {given: by_id[str(oid)] for given, oid in wanted.items() if str(oid) in by_id}
 
 
 async def entries_of(

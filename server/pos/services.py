@@ -11,6 +11,7 @@ import io
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -172,10 +173,23 @@ async def create_order(
 
 
 async def get_order(order_id: str) -> PaymentOrder | None:
-    try:
-        return await PaymentOrder.get(ObjectId(order_id))
-    except (InvalidId, TypeError):
-        return None
+    return (await orders_by_ids([order_id])).get(order_id)
+
+
+async def orders_by_ids(order_ids: Iterable[str]) -> dict[str, PaymentOrder]:
+    """The orders with these ids, by the id as given, in one query; ids that are not an
+    order's are left out."""
+    wanted: dict[str, ObjectId] = {}
+    for order_id in order_ids:
+        try:
+            wanted[order_id] = ObjectId(order_id)
+        except (InvalidId, TypeError):
+            continue
+    if not wanted:
+        return {}
+    rows = await PaymentOrder.find({"_id": {"$in": list(set(wanted.values()))}}).to_list()
+    by_id = {str(row.id): row for row in rows}
+    return {given: by_id[str(oid)] for given, oid in wanted.items() if str(oid) in by_id}
 
 
 def _payable(order: PaymentOrder) -> None:

@@ -11,12 +11,19 @@ from collections.abc import Sequence
 
 from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
+from pymongo.monitoring import CommandListener
 
 
 class DocumentStore:
     def __init__(
-        self, url: str, database: str, models: Sequence[type[Document]], timeout_s: float = 2.0
+        self,
+        url: str,
+        database: str,
+        models: Sequence[type[Document]],
+        timeout_s: float = 2.0,
+        command_listeners: Sequence[CommandListener] = (),
     ) -> None:
+        """`command_listeners` see every command this client sends (tests count them)."""
         self.database_name = database
         self._models = list(models)
         self._timeout_s = timeout_s
@@ -26,6 +33,7 @@ class DocumentStore:
             serverSelectionTimeoutMS=int(timeout_s * 1000),
             connectTimeoutMS=int(timeout_s * 1000),
             uuidRepresentation="standard",
+            event_listeners=list(command_listeners),
         )
 
     @property

@@ -218,6 +218,9 @@ async def _due() -> list[WebhookDelivery]:
 async def deliver_due(secret_key: str, client: httpx.AsyncClient | None = None) -> int:
     """Attempts every delivery that is due and first in line for its order, except those of
     endpoints whose circuit is open, which get one probe when its time comes."""
+    due = await _due()
+    if not due:
+        return 0  # most rounds: no client to build
     owned = client is None
     client = client or httpx.AsyncClient(
         timeout=httpx.Timeout(RESPONSE_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
@@ -226,7 +229,7 @@ async def deliver_due(secret_key: str, client: httpx.AsyncClient | None = None) 
         circuits: dict[int, WebhookCircuit] = {}
         probed: set[int] = set()
         attempted = 0
-        for delivery in await _due():
+        for delivery in due:
             if delivery.endpoint_id not in circuits:
                 circuits[delivery.endpoint_id] = await circuit_of(delivery.endpoint_id)
             circuit = circuits[delivery.endpoint_id]

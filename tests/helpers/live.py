@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,7 +13,11 @@ from websockets.sync.client import ClientConnection, connect
 
 @contextmanager
 def subscription(
-    base_url: str, query: str, cookie: str | None = None, token: str | None = None
+    base_url: str,
+    query: str,
+    cookie: str | None = None,
+    token: str | None = None,
+    variables: dict[str, Any] | None = None,
 ) -> Iterator[ClientConnection]:
     """An acknowledged connection with `query` subscribed as id "s"; read with next_message."""
     ws_url = base_url.replace("http://", "ws://") + "/graphql"
@@ -23,9 +28,16 @@ def subscription(
     ) as socket:
         socket.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
-        socket.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query}}))
+        payload = {"query": query, "variables": variables or {}}
+        socket.send(json.dumps({"id": "s", "type": "subscribe", "payload": payload}))
         yield socket
 
 
-def next_message(socket: ClientConnection) -> dict[str, Any]:
-    return json.loads(socket.recv(timeout=10))
+def next_message(socket: ClientConnection, timeout_s: float = 10) -> dict[str, Any]:
+    """The next message other than the server's keep-alive pings, which it answers."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        message = json.loads(socket.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if message.get("type") != "ping":
+            return message
+        socket.send(json.dumps({"type": "pong"}))

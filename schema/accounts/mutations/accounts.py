@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import strawberry
@@ -77,6 +78,14 @@ def _account_payload(row: AccountRow | None, errors: list[MutationError]) -> Acc
     return AccountPayload(account=Account(row=row) if row else None, errors=errors)
 
 
+def _joined(info: Info, account_id: int, role: MemberRoleValue) -> None:
+    """The caller's new role holds from this same answer on: the payload's account shows
+    what its new member may see (its members, its keys) rather than FORBIDDEN."""
+    principal = info.context.principal
+    memberships = {**principal.memberships, account_id: role}
+    info.context.principal = replace(principal, memberships=memberships)
+
+
 async def _account(global_id: strawberry.ID) -> AccountRow | None:
     account_id = decode_account_id(global_id)
     return await AccountRow.get_or_none(id=account_id) if account_id else None
@@ -101,6 +110,7 @@ class AccountMutations:
             )
         except AccountsError as problem:
             return _account_payload(None, from_domain(problem))
+        _joined(info, row.id, MemberRoleValue.OWNER)
         return _account_payload(row, [])
 
     @mutation(rule=SignedIn(), description="Chooses the account this session acts as.")
@@ -138,7 +148,9 @@ class AccountMutations:
             membership = await services.accept_invitation(info.context.principal.user, input.token)
         except AccountsError as problem:
             return _account_payload(None, from_domain(problem))
-        return _account_payload(await AccountRow.get(id=membership.account_id), [])  # type: ignore[attr-defined]
+        account_id: int = membership.account_id  # type: ignore[attr-defined]
+        _joined(info, account_id, MemberRoleValue(membership.role))
+        return _account_payload(await AccountRow.get(id=account_id), [])
 
     @mutation(rule=AccountRole(OWNER), description="Removes a member; the last owner stays.")
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> AccountPayload:
