@@ -578,20 +578,25 @@ def run(args: argparse.Namespace, running: Platform) -> str:
     return report(args, plain, graphql, plain_results, graphql_results)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    if args.plain_server:
-        return serve_plain()
+def run_on_a_platform(name: str, measure: Callable[[Platform], str]) -> int:
+    """Runs a benchmark on a platform of its own, prints its report, stops everything."""
     try:
-        with platform_in_temporary_folder("rec-bench-api-") as running:
-            print(run(args, running))
+        with platform_in_temporary_folder(f"rec-bench-{name}-") as running:
+            print(measure(running))
     except BenchError as error:
-        print(f"api: {error}", file=sys.stderr)
+        print(f"{name}: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: stopped everything it started", file=sys.stderr)
         return 130
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.plain_server:
+        return serve_plain()
+    return run_on_a_platform("api", lambda running: run(args, running))
 
 
 if __name__ == "__main__":

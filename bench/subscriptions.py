@@ -52,8 +52,8 @@ from api import (  # the sibling script in bench/
     demo_sign_in,
     login,
     machine,
-    platform_in_temporary_folder,
     rss_kib,
+    run_on_a_platform,
 )
 from graphql_http import _bounded_int, percentile
 from websockets.asyncio.client import ClientConnection, connect
@@ -573,16 +573,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        with platform_in_temporary_folder("rec-bench-subscriptions-") as running:
-            print(run_all(args, running))
-    except BenchError as error:
-        print(f"subscriptions: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted: stopped everything it started", file=sys.stderr)
-        return 130
-    return 0
+    return run_on_a_platform("subscriptions", lambda running: run_all(args, running))
 
 
 if __name__ == "__main__":

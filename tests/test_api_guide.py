@@ -43,6 +43,7 @@ from tests.helpers.graphql import (
     make_admin,
 )
 from tests.helpers.receiver import Receiver, receiving
+from tests.helpers.waiting import until
 
 GUIDE = PROJECT_ROOT / "docs" / "api.md"
 BLOCK = re.compile(r"<!-- example: ([a-z0-9-]+) -->\n```(\w+)\n(.*?)\n```", re.DOTALL)
@@ -218,16 +219,6 @@ def _wait_for_port(port: int, process: Running) -> None:
     raise AssertionError(f"nothing listens on port {port}")
 
 
-def _until(check: Callable[[], Any], what: str, timeout_s: float = 20) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @dataclass
 class World:
     """A shop with its owner, an API key made by the guide's own example, and a payer."""
@@ -374,7 +365,7 @@ def outage(world: World) -> Iterator[Outage]:
         endpoint = next(e for e in endpoints if e["id"] == endpoint_id)
         return endpoint if endpoint["health"]["state"] == "OPEN" else None
 
-    open_snapshot = _until(snapshot, "the circuit to open")
+    open_snapshot = until(snapshot, "the circuit to open")
     with receiving(Receiver(), port=port) as receiver:  # back before the first probe
         yield Outage(canceled, endpoint_id, open_snapshot, receiver)
 
@@ -717,7 +708,7 @@ def test_a_redelivery_is_recognised_as_a_duplicate(
             "errors": [],
         }
         listener.running.wait_for(lambda line, e=event: line == f"duplicate {e['id']}")
-        done = _until(
+        done = until(
             lambda listener=listener, d=delivery: [
                 x
                 for x in _deliveries(world, listener.endpoint_id)
@@ -824,7 +815,7 @@ def test_an_order_expires_and_a_resting_endpoint_catches_up(
     assert health["lastError"] and health["lastFailureAt"] and health["nextProbeAt"]
     assert {d["status"] for d in outage.open_snapshot["deliveries"]} == {"pending"}
     # The receiver is back: the probe finds it, and everything that waited goes out.
-    _until(
+    until(
         lambda: len(outage.receiver.received) >= 5,
         "the resting endpoint's deliveries",
         timeout_s=60,
@@ -845,7 +836,7 @@ def test_an_order_expires_and_a_resting_endpoint_catches_up(
     order_id = made["paymentOrder"]["id"]
     expires = datetime.fromisoformat(made["paymentOrder"]["expiresAt"])
     time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()))
-    _until(lambda: world.view(order_id)["status"] == "EXPIRED", "the order to expire")
+    until(lambda: world.view(order_id)["status"] == "EXPIRED", "the order to expire")
     late = world.guide.json(
         "pay-order-curl", REC_TOKEN=world.payer_token, REC_ORDER_ID=order_id, REC_PIN=PIN
     )["data"]["payPaymentOrder"]

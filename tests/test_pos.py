@@ -66,6 +66,7 @@ async def test_an_order_is_created_once_per_key_with_a_link_and_a_qr(stores: Set
     ("options", "field"),
     [
         ({"amount": 0}, "amount"),
+        ({"amount": 10**13 + 1}, "amount"),
         ({"expires_in_s": 30}, "expiresInSeconds"),
         ({"expires_in_s": 90_000}, "expiresInSeconds"),
         ({"success_url": "javascript:x"}, "successUrl"),
@@ -76,6 +77,8 @@ async def test_bad_orders_are_refused(stores: Settings, options: dict, field: st
     with pytest.raises(LedgerError) as refused:
         await _order(shop, **options)
     assert refused.value.field == field
+    if options.get("amount", 1) > 1:
+        assert refused.value.message == "the amount is over what one payment may move"
     assert await PaymentOrder.count() == 0
 
 

@@ -12,7 +12,7 @@ import sys
 import textwrap
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +33,7 @@ from tests.helpers.graphql import (
     token_from_database,
 )
 from tests.helpers.live import next_message, subscription
+from tests.helpers.waiting import until
 from tests.test_api_guide import Guide
 
 PASSWORD = "a long enough passphrase"
@@ -214,16 +215,6 @@ def subscribers(url: str) -> int:
     health = httpx.get(url + "/healthz", timeout=5)
     assert health.status_code == 200
     return health.json()["subscribers"]
-
-
-def until(check: Callable[[], Any], what: str, timeout_s: float = 10) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # --- server-sent events -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from tests.helpers.graphql import (
     register,
 )
 from tests.helpers.receiver import Receiver, receiving, verifies
+from tests.helpers.waiting import until
 from tests.test_ledger_api import ME, PASSWORD, PIN, _issue, _key, _person
 from tests.test_pos_api import CREATE_ORDER, EVENT_TYPES_ALL, EVENTS, PAY_ORDER, REFUND
 
@@ -28,14 +29,6 @@ CANCEL = """mutation($input: CancelPaymentOrderInput!) { cancelPaymentOrder(inpu
   errors { code } } }"""
 ADD_ENDPOINT = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input) {
   secret errors { code } } }"""
-
-
-def _wait(what: str, done, timeout_s: float = 90) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout_s} s for {what}")
-        time.sleep(0.2)
 
 
 def _types_received(receiver: Receiver) -> list[str]:
@@ -80,8 +73,8 @@ def test_an_integrator_sees_every_event_arrive_signed_and_as_the_event_log_lists
             "payPaymentOrder", PAY_ORDER, {"id": sold["id"], "pin": PIN, "idempotencyKey": _key()}
         )
         assert paid["paymentOrder"]["status"] == "SUCCEEDED"
-        _wait(
-            "the payment's webhook", lambda: "payment_order.succeeded" in _types_received(receiver)
+        until(
+            lambda: "payment_order.succeeded" in _types_received(receiver), "the payment's webhook"
         )
 
         again = buyer.data(
@@ -101,12 +94,13 @@ def test_an_integrator_sees_every_event_arrive_signed_and_as_the_event_log_lists
     time.sleep(3)  # at least one failed attempt while nobody listens
 
     with receiving(receiver, port=port):
-        _wait(
-            "the refunds and the cancellation",
+        until(
             lambda: (
                 _types_received(receiver).count("refund.succeeded") == 2
                 and "payment_order.canceled" in _types_received(receiver)
             ),
+            "the refunds and the cancellation",
+            timeout_s=90,
         )
 
     logged = shop.data(EVENTS, {"first": 100})["events"]

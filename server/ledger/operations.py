@@ -251,9 +251,18 @@ async def _mark_refunded(journal: Any, transfer: Transfer, session: AsyncClientS
         )
 
 
-def _validate(transfer: Transfer) -> None:
-    if not 0 < transfer.amount_cents <= AMOUNT_CENTS_MAX:
+def check_amount(amount_cents: int) -> None:
+    """INVALID_AMOUNT unless the amount is positive and within what one movement may move."""
+    if amount_cents <= 0:
         raise LedgerError("INVALID_AMOUNT", "amount", "the amount must be positive")
+    if amount_cents > AMOUNT_CENTS_MAX:
+        raise LedgerError(
+            "INVALID_AMOUNT", "amount", "the amount is over what one payment may move"
+        )
+
+
+def _validate(transfer: Transfer) -> None:
+    check_amount(transfer.amount_cents)
     if transfer.from_account_id == transfer.to_account_id:
         raise LedgerError("INVALID_INPUT", "to", "payer and recipient are the same account")
     limits = transfer.payer_limits

@@ -29,7 +29,7 @@ from server.currencies.models import Currency
 from server.events.models import Event
 from server.ledger import services as ledger
 from server.ledger.errors import LedgerError
-from server.ledger.operations import in_transaction
+from server.ledger.operations import check_amount, in_transaction
 from server.pos.models import OrderRefund, OrderStatus, PaymentOrder
 
 EXPIRY_S_DEFAULT = 10 * 60
@@ -83,8 +83,7 @@ def _check(
     cancel_url: str,
     expires_in_s: int | None,
 ) -> int:
-    if not 0 < amount_cents <= 10**13:
-        raise LedgerError("INVALID_AMOUNT", "amount", "the amount must be positive")
+    check_amount(amount_cents)
     if len(reference) > 100:
         raise LedgerError("INVALID_INPUT", "reference", "100 characters at most")
     if len(description) > 500:
