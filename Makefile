@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
+# The suite runs in parallel, a test file per worker (pytest-xdist); PYTEST_ARGS= runs it in one.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadfile
 
 .PHONY: run test venv chromium node lint schema clean-data
 

@@ -514,18 +514,16 @@ def test_refusals_by_rule_are_top_level_and_the_others_are_in_the_payload(world:
     revoked_or_unknown = guide.json("whoami-curl", REC_API_KEY="reck_unknown_key")
     assert revoked_or_unknown["data"] == {"viewer": None} and "errors" not in revoked_or_unknown
     bad = guide.json("invalid-amount-curl", REC_API_KEY=world.api_key)
-    assert bad == {
-        "data": {
-            "createPaymentOrder": {
-                "paymentOrder": None,
-                "errors": [
-                    {
-                        "field": "amount",
-                        "code": "INVALID_AMOUNT",
-                        "message": "not an amount in this currency",
-                    }
-                ],
-            }
+    assert bad["data"] == {
+        "createPaymentOrder": {
+            "paymentOrder": None,
+            "errors": [
+                {
+                    "field": "amount",
+                    "code": "INVALID_AMOUNT",
+                    "message": "not an amount in this currency",
+                }
+            ],
         }
     }
 
