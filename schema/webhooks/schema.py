@@ -144,6 +144,16 @@ def _manages(principal: Principal, account_id: int) -> bool:
     return principal.role_in(account_id) == MemberRole.OWNER
 
 
+async def _managed_endpoint(info: Info, global_id: strawberry.ID) -> EndpointRow | None:
+    """The endpoint, if the caller may manage it and it was not removed (a removed one is
+    gone for rotating, removing and redelivering alike)."""
+    endpoint_id = decode_id(global_id, "WebhookEndpoint")
+    row = await EndpointRow.get_or_none(id=endpoint_id, disabled_at=None) if endpoint_id else None
+    if row is None or not _manages(info.context.principal, row.account_id):  # type: ignore[attr-defined]
+        return None
+    return row
+
+
 @policy(THROUGH_PARENT)
 @strawberry.type
 class WebhookEndpointPayload:
@@ -191,11 +201,8 @@ class WebhookMutations:
     async def rotate_webhook_secret(
         self, info: Info, input: RotateWebhookSecretInput
     ) -> WebhookEndpointPayload:
-        endpoint_id = decode_id(input.id, "WebhookEndpoint")
-        row = (  # a removed endpoint is gone, as for removing and redelivering
-            await EndpointRow.get_or_none(id=endpoint_id, disabled_at=None) if endpoint_id else None
-        )
-        if row is None or not _manages(info.context.principal, row.account_id):  # type: ignore[attr-defined]
+        row = await _managed_endpoint(info, input.id)
+        if row is None:
             return _failed([error("NOT_FOUND", "no such endpoint of yours", "id")])
         secret = await webhooks.rotate_secret(row, info.context.runtime.settings.secret_key)
         return WebhookEndpointPayload(
@@ -210,11 +217,8 @@ class WebhookMutations:
     async def remove_webhook_endpoint(
         self, info: Info, input: RemoveWebhookEndpointInput
     ) -> RemoveWebhookEndpointPayload:
-        endpoint_id = decode_id(input.id, "WebhookEndpoint")
-        row = (
-            await EndpointRow.get_or_none(id=endpoint_id, disabled_at=None) if endpoint_id else None
-        )
-        if row is None or not _manages(info.context.principal, row.account_id):  # type: ignore[attr-defined]
+        row = await _managed_endpoint(info, input.id)
+        if row is None:
             missing = [error("NOT_FOUND", "no such endpoint of yours", "id")]
             return RemoveWebhookEndpointPayload(removed_id=None, errors=missing)
         await remove_endpoint(row)
