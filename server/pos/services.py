@@ -208,18 +208,26 @@ async def _count_wrong_pin(order: PaymentOrder) -> None:
     )
     if updated is None or updated["wrong_pins"] < WRONG_PINS_PER_ORDER_MAX:
         return
+    await _cancel(order, "three wrong PINs")
 
-    async def body(session: AsyncClientSession) -> None:
-        failed = await orders.find_one_and_update(
+
+async def _cancel(order: PaymentOrder, reason: str) -> bool:
+    """Cancels the order while it is unpaid, with its event, in one transaction; False
+    when it was no longer unpaid."""
+    orders = PaymentOrder.get_pymongo_collection()
+
+    async def body(session: AsyncClientSession) -> bool:
+        canceled = await orders.find_one_and_update(
             {"_id": order.id, "status": OrderStatus.REQUIRES_PAYMENT.value},
-            {"$set": {"status": OrderStatus.CANCELED.value, "cancel_reason": "three wrong PINs"}},
+            {"$set": {"status": OrderStatus.CANCELED.value, "cancel_reason": reason}},
             session=session,
             return_document=True,
         )
-        if failed is not None:
-            await _event(session, failed, "payment_order.canceled", {"reason": "three wrong PINs"})
+        if canceled is not None:
+            await _event(session, canceled, "payment_order.canceled", {"reason": reason})
+        return canceled is not None
 
-    await in_transaction(body)
+    return bool(await in_transaction(body))
 
 
 async def pay_order(
@@ -286,20 +294,7 @@ async def pay_order(
 
 
 async def cancel_order(order: PaymentOrder) -> PaymentOrder:
-    orders = PaymentOrder.get_pymongo_collection()
-
-    async def body(session: AsyncClientSession) -> bool:
-        canceled = await orders.find_one_and_update(
-            {"_id": order.id, "status": OrderStatus.REQUIRES_PAYMENT.value},
-            {"$set": {"status": OrderStatus.CANCELED.value, "cancel_reason": "by the shop"}},
-            session=session,
-            return_document=True,
-        )
-        if canceled is not None:
-            await _event(session, canceled, "payment_order.canceled", {"reason": "by the shop"})
-        return canceled is not None
-
-    if not await in_transaction(body):
+    if not await _cancel(order, "by the shop"):
         raise _not_payable("only an unpaid order can be canceled")
     refreshed = await PaymentOrder.get(order.id)
     assert refreshed is not None
