@@ -187,5 +187,7 @@ def AdminPanel():  # type: ignore[no-untyped-def]
         {"className": "admin-shell", "data-testid": "admin-home"},
         header,
         _currencies(state["currencies"]),
-        _outbox(state["sandboxOutbox"]) if "sandboxOutbox" in state else "",
+        _outbox([e["node"] for e in state["sandboxOutbox"]["edges"]])
+        if "sandboxOutbox" in state
+        else "",
     )

@@ -187,7 +187,7 @@ def test_text_no_store_can_keep_is_refused_before_anything_runs(live_server: Liv
 def test_anonymous_callers_must_sign_in(live_server: LiveServer) -> None:
     client = GraphQLClient(live_server.url)
     assert client.refusal("mutation { logout { errors { code } } }") == "UNAUTHENTICATED"
-    assert client.refusal("{ auditLog { action } }") == "UNAUTHENTICATED"
+    assert client.refusal("{ auditLog(first: 1) { edges { cursor } } }") == "UNAUTHENTICATED"
 
 
 def test_email_verification_through_the_api(
@@ -364,9 +364,11 @@ def test_administrators_need_two_factor_and_every_grant_is_audited(
         "grantAdminRole", grant, {"userId": user_id, "role": "SUPPORT", "reason": "help desk"}
     )
     assert granted["user"]["adminRoles"] == ["SUPPORT"]
-    log = superadmin.data("{ auditLog(first: 5) { actor action targetId after reason } }")
+    log = superadmin.data(
+        "{ auditLog(first: 5) { edges { node { actor action targetId after reason } } } }"
+    )
     user_number = base64.b64decode(user_id).decode().split(":")[1]
-    assert log["auditLog"][0] == {
+    assert log["auditLog"]["edges"][0]["node"] == {
         "actor": "superadmin@demo.rec.example",
         "action": "admin_role.grant",
         "targetId": user_number,
@@ -377,7 +379,7 @@ def test_administrators_need_two_factor_and_every_grant_is_audited(
     # The new administrator has no two-factor yet: the role is granted but not in force.
     viewer = person.data("{ viewer { adminRoles twoFactorRequired } }")["viewer"]
     assert viewer == {"adminRoles": [], "twoFactorRequired": True}
-    refused = person.raw("{ auditLog { action } }")["errors"][0]
+    refused = person.raw("{ auditLog(first: 1) { edges { cursor } } }")["errors"][0]
     assert refused["extensions"]["code"] == "FORBIDDEN" and "two-factor" in refused["message"]
     # And no one but a superadmin grants roles.
     assert (
@@ -437,3 +439,56 @@ def test_a_wallet_is_seen_by_its_account_only(
     stranger = register(live_server.url, _email(), PASSWORD)
     assert stranger.data(wallet, {"id": account_id}) == {"node": None}
     assert GraphQLClient(live_server.url).data(wallet, {"id": account_id}) == {"node": None}
+
+
+AUDIT = """query($first: Int!, $after: String, $action: String, $targetId: String) {
+  auditLog(first: $first, after: $after, action: $action, targetId: $targetId) {
+    edges { cursor node { action reason targetId } } pageInfo { hasNextPage endCursor } } }"""
+OUTBOX = """query($after: String) { sandboxOutbox(first: 1, after: $after) {
+  edges { cursor node { to createdAt } } pageInfo { hasNextPage endCursor } } }"""
+
+
+def test_the_audit_log_and_the_mail_sandbox_page_by_cursor_and_filter(
+    live_server: LiveServer, superadmin: GraphQLClient
+) -> None:
+    first_email, second_email = _email(), _email()
+    person = register(live_server.url, first_email, PASSWORD)
+    register(live_server.url, second_email, PASSWORD)
+    user_id = person.data("{ viewer { user { id } } }")["viewer"]["user"]["id"]
+    user_number = base64.b64decode(user_id).decode().split(":")[1]
+    role_change = """mutation($input: AdminRoleInput!) { %s(input: $input) {
+        user { adminRoles } errors { code } } }"""
+    for mutation, reason in [
+        ("grantAdminRole", "first"),
+        ("revokeAdminRole", "second"),
+        ("grantAdminRole", "third"),
+    ]:
+        superadmin.mutate(
+            mutation,
+            role_change % mutation,
+            {"userId": user_id, "role": "SUPPORT", "reason": reason},
+        )
+
+    # One entry a page, newest first, every entry once, until hasNextPage is false.
+    pages = superadmin.pages(AUDIT, "auditLog", {"first": 1, "targetId": user_number})
+    assert [[(e["action"], e["reason"]) for e in page] for page in pages] == [
+        [("admin_role.grant", "third")],
+        [("admin_role.revoke", "second")],
+        [("admin_role.grant", "first")],
+    ]
+    revokes = superadmin.data(
+        AUDIT, {"first": 100, "action": "admin_role.revoke", "targetId": user_number}
+    )["auditLog"]
+    assert [edge["node"]["reason"] for edge in revokes["edges"]] == ["second"]
+    assert revokes["pageInfo"]["hasNextPage"] is False
+
+    # Out of range, or a cursor that is not one: INVALID_INPUT, nothing else.
+    for variables in ({"first": 0}, {"first": 101}, {"first": 5, "after": "not-a-cursor"}):
+        answer = superadmin.raw(AUDIT, variables)
+        assert answer["data"] is None
+        assert answer["errors"][0]["extensions"]["code"] == "INVALID_INPUT", variables
+
+    # The sandbox kept both people's mail: the two newest, a page each, newest first.
+    mails = [page[0] for page in superadmin.pages(OUTBOX, "sandboxOutbox")[:2]]
+    assert [mail["to"] for mail in mails] == [second_email, first_email]
+    assert mails[0]["createdAt"] >= mails[1]["createdAt"]

@@ -418,7 +418,8 @@ def _deliveries(world: World, endpoint_id: str) -> list[dict[str, Any]]:
         "deliveries-curl", REC_TOKEN=world.owner_token, REC_ACCOUNT_ID=world.account_id
     )
     endpoints = answer["data"]["node"]["webhookEndpoints"]
-    return next(e for e in endpoints if e["id"] == endpoint_id)["deliveries"]
+    endpoint = next(e for e in endpoints if e["id"] == endpoint_id)
+    return [edge["node"] for edge in endpoint["deliveries"]["edges"]]
 
 
 def test_the_guide_marks_every_example_this_file_runs() -> None:
@@ -811,7 +812,8 @@ def test_an_order_expires_and_a_resting_endpoint_catches_up(
     health = outage.open_snapshot["health"]
     assert health["state"] == "OPEN" and health["consecutiveFailures"] >= 5
     assert health["lastError"] and health["lastFailureAt"] and health["nextProbeAt"]
-    assert {d["status"] for d in outage.open_snapshot["deliveries"]} == {"pending"}
+    waiting = outage.open_snapshot["deliveries"]["edges"]
+    assert {edge["node"]["status"] for edge in waiting} == {"pending"}
     # The receiver is back: the probe finds it, and everything that waited goes out.
     until(
         lambda: len(outage.receiver.received) >= 5,

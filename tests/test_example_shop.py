@@ -54,7 +54,8 @@ CANCEL_ORDER = """mutation($input: CancelPaymentOrderInput!) { cancelPaymentOrde
 NEWEST_ORDER = """{ events(first: 1, types: ["payment_order.created"]) {
   edges { node { data } } } }"""
 DELIVERIES = """query($id: ID!) { node(id: $id) { ... on Account { webhookEndpoints { id
-  deliveries(first: 20) { id eventType status attempts { statusCode } } } } } }"""
+  deliveries(first: 20) { edges { node { id eventType status attempts { statusCode } } } }
+  } } } }"""
 REDELIVER = """mutation($input: RedeliverWebhookInput!) { redeliverWebhook(input: $input) {
   delivery { status } errors { code } } }"""
 
@@ -378,7 +379,7 @@ def test_a_replayed_webhook_is_applied_once(
     def deliveries() -> list[dict[str, Any]]:
         node = platform.owner.data(DELIVERIES, {"id": platform.account_id})["node"]
         endpoint = next(e for e in node["webhookEndpoints"] if e["id"] == platform.endpoint_id)
-        return endpoint["deliveries"]
+        return [edge["node"] for edge in endpoint["deliveries"]["edges"]]
 
     delivery = eventually(  # the platform notes the shop's answer just after it
         lambda: next(d for d in deliveries() if d["eventType"] == "refund.succeeded"),

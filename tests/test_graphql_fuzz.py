@@ -220,10 +220,12 @@ def world(live_server: LiveServer, receiver: Receiver) -> World:
         known = person.data(
             """{ viewer { user { id } activeAccount {
             wallet(currency: "REC") { transactions(first: 5) { edges { node { id } } } }
-            webhookEndpoints { deliveries { id } } } } }"""
+            webhookEndpoints { deliveries(first: 5) { edges { node { id } } } } } } }"""
         )["viewer"]
         account = known["activeAccount"]
-        deliveries = [d["id"] for e in account["webhookEndpoints"] for d in e["deliveries"]]
+        deliveries = [
+            d["node"]["id"] for e in account["webhookEndpoints"] for d in e["deliveries"]["edges"]
+        ]
         if deliveries or time.monotonic() > deadline:
             break
         time.sleep(0.2)

@@ -102,7 +102,7 @@ def test_a_document_is_readable_by_its_owner_and_officers_only(
     by_node = "query($id: ID!) { node(id: $id) { ... on KycDocument { status } } }"
     assert stranger.data(by_node, {"id": document["id"]}) == {"node": None}
     assert owner.data(by_node, {"id": document["id"]}) == {"node": {"status": "SUBMITTED"}}
-    assert stranger.refusal("{ kycReviewQueue { document { id } } }") == "FORBIDDEN"
+    assert stranger.refusal("{ kycReviewQueue(first: 1) { edges { cursor } } }") == "FORBIDDEN"
 
 
 def test_an_officers_decision_changes_the_tier_and_reaches_the_person_live(
@@ -120,8 +120,10 @@ def test_an_officers_decision_changes_the_tier_and_reaches_the_person_live(
         "subscription { viewerEvents { type data } }",
         cookie=person.http.cookies["rec_session"],
     ) as socket:
-        queue = officer.data("{ kycReviewQueue(first: 100) { document { id } account { name } } }")
-        assert document["id"] in [item["document"]["id"] for item in queue["kycReviewQueue"]]
+        queue = officer.data(
+            "{ kycReviewQueue(first: 100) { edges { node { document { id } account { name } } } } }"
+        )["kycReviewQueue"]["edges"]
+        assert document["id"] in [edge["node"]["document"]["id"] for edge in queue]
         no_reason = officer.data(REVIEW, {"input": {"id": document["id"], "decision": "DECLINE"}})[
             "reviewKycDocument"
         ]
@@ -200,8 +202,10 @@ def test_a_superadmin_changes_a_tiers_limits_for_everyone(
         '{ kycTiers(currency: "REC") { level perPaymentLimit { amount } } }'
     )["kycTiers"]
     assert public[1] == {"level": 1, "perPaymentLimit": {"amount": "750.50"}}
-    log = superadmin.data("{ auditLog(first: 1) { action reason } }")["auditLog"]
-    assert log == [{"action": "kyc_tier.update", "reason": "council decision 42"}]
+    log = superadmin.data("{ auditLog(first: 1) { edges { node { action reason } } } }")
+    assert log["auditLog"]["edges"] == [
+        {"node": {"action": "kyc_tier.update", "reason": "council decision 42"}}
+    ]
 
 
 def test_a_subscription_stops_when_its_session_ends(
@@ -254,3 +258,23 @@ def test_a_bad_token_in_connection_init_is_refused(live_server: LiveServer) -> N
         with pytest.raises(Exception) as closed:
             socket.recv(timeout=10)
     assert "4403" in str(closed.value)
+
+
+QUEUE = """query($after: String) { kycReviewQueue(first: 2, after: $after) {
+  edges { cursor node { document { id } } } pageInfo { hasNextPage endCursor } } }"""
+
+
+def test_the_review_queue_pages_oldest_first(
+    live_server: LiveServer, officer: GraphQLClient
+) -> None:
+    submitted = [
+        upload(register(live_server.url, _email(), PASSWORD), "ID_DOCUMENT", PNG)["document"]["id"]
+        for _ in range(3)
+    ]
+    pages = officer.pages(QUEUE, "kycReviewQueue")
+    assert all(1 <= len(page) <= 2 for page in pages)
+    waiting = [item["document"]["id"] for page in pages for item in page]
+    assert len(waiting) == len(set(waiting))  # no document on two pages
+    assert [d for d in waiting if d in submitted] == submitted  # oldest first
+    answer = officer.raw(QUEUE, {"after": "-1"})
+    assert answer["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

@@ -18,6 +18,7 @@ from tests.helpers.graphql import (
     token_from_database,
 )
 from tests.helpers.live import next_message, subscription
+from tests.helpers.waiting import until
 from tests.test_ledger_api import PIN, _issue, _key, _person
 
 EVENT_TYPES_ALL = [
@@ -353,14 +354,16 @@ def test_an_owner_reads_the_delivery_log_and_redelivers(
     add = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input) {
         webhookEndpoint { id } errors { code } } }"""
     log = """query($id: ID!) { node(id: $id) { ... on Account { webhookEndpoints { id
-        deliveries(first: 5) { id eventType status attempts { statusCode } } } } } }"""
+        deliveries(first: 5) { edges { node { id eventType status attempts { statusCode } } } }
+        } } } }"""
     redeliver = """mutation($input: RedeliverWebhookInput!) { redeliverWebhook(input: $input) {
         delivery { status } errors { code } } }"""
     owner = shop["owner"]
 
     def deliveries(endpoint_id: str) -> list[dict]:
         endpoints = owner.data(log, {"id": shop["account"]["id"]})["node"]["webhookEndpoints"]
-        return next(e for e in endpoints if e["id"] == endpoint_id)["deliveries"]
+        endpoint = next(e for e in endpoints if e["id"] == endpoint_id)
+        return [edge["node"] for edge in endpoint["deliveries"]["edges"]]
 
     def wait_for(endpoint_id: str, status: str) -> list[dict]:
         deadline = time.monotonic() + 20
@@ -388,8 +391,36 @@ def test_an_owner_reads_the_delivery_log_and_redelivers(
         again = owner.mutate("redeliverWebhook", redeliver, {"id": failed[0]["id"]})
         assert again["delivery"]["status"] == "pending"
         done = wait_for(endpoint_id, "succeeded")
+        _create(shop["charger"])
+        _create(shop["charger"])
+
+        def all_three_succeeded() -> list[dict] | None:
+            found = deliveries(endpoint_id)
+            done = len(found) == 3 and {d["status"] for d in found} == {"succeeded"}
+            return found if done else None
+
+        newest = until(all_three_succeeded, "three deliveries succeeded")
     assert done[0]["attempts"] == [{"statusCode": 400}, {"statusCode": 200}]
-    assert len(receiver.received) == 2
+    assert len(receiver.received) == 4
+
+    # The log pages by cursor, newest first, each delivery once.
+    one = """query($id: ID!, $after: String) { node(id: $id) { ... on Account {
+        webhookEndpoints { id deliveries(first: 1, after: $after) {
+        edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } } } }"""
+    paged: list[str] = []
+    after = None
+    while True:
+        variables = {"id": shop["account"]["id"], "after": after}
+        endpoints = owner.data(one, variables)["node"]["webhookEndpoints"]
+        connection = next(e for e in endpoints if e["id"] == endpoint_id)["deliveries"]
+        paged += [edge["node"]["id"] for edge in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert paged == [d["id"] for d in newest]
+    assert paged[-1] == failed[0]["id"]
+    bad = owner.raw(one, {"id": shop["account"]["id"], "after": "zz"})
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     stranger = register(
         live_server.url, f"x-{uuid.uuid4().hex[:8]}@example.org", "a long enough passphrase"
     )
@@ -403,7 +434,7 @@ def test_a_key_with_webhooks_write_manages_endpoints_and_removing_one_stops_it(
     add = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input) {
         webhookEndpoint { id } secret errors { code } } }"""
     listing = """query($id: ID!) { node(id: $id) { ... on Account { webhookEndpoints { id url
-        deliveries(first: 5) { status } } } } }"""
+        deliveries(first: 5) { edges { node { status } } } } } } }"""
     remove = """mutation($input: RemoveWebhookEndpointInput!) { removeWebhookEndpoint(
         input: $input) { removedId errors { code } } }"""
     account_id = shop["account"]["id"]
@@ -426,9 +457,13 @@ def test_a_key_with_webhooks_write_manages_endpoints_and_removing_one_stops_it(
         return next((e for e in endpoints if e["id"] == endpoint_id), None)
 
     deadline = time.monotonic() + 20
-    while not (mine() or {}).get("deliveries") and time.monotonic() < deadline:
+
+    def queued() -> bool:
+        return bool((mine() or {"deliveries": {"edges": []}})["deliveries"]["edges"])
+
+    while not queued() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert (mine() or {})["deliveries"], "no delivery was queued"
+    assert queued(), "no delivery was queued"
     assert hooks.mutate("removeWebhookEndpoint", remove, {"id": endpoint_id})["removedId"]
     assert mine() is None
     again = hooks.data(remove, {"input": {"id": endpoint_id}})["removeWebhookEndpoint"]

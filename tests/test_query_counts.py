@@ -54,9 +54,9 @@ HISTORY = """query($first: Int!) { viewer { activeAccount { wallet(currency: "RE
     pageInfo { hasNextPage } } } } } }"""
 ACCOUNTS = """{ viewer { accounts { role account { name
   wallet { balance { amount currency } } } } } }"""
-REVIEW_QUEUE = """{ kycReviewQueue(first: 50) { document { kind } account {
+REVIEW_QUEUE = """{ kycReviewQueue(first: 50) { edges { node { document { kind } account {
   name kycTier kycLimits { name } kycDocuments { status } members { name role }
-  wallet { balance { amount } } } } }"""
+  wallet { balance { amount } } } } } } }"""
 TRANSACTION = """t{i}: node(id: "{id}") {{ ... on Transaction {{
   amount {{ amount }} from {{ handle }} to {{ handle }} }} }}"""
 ACCOUNT = """a{i}: node(id: "{id}") {{ ... on Account {{
@@ -334,7 +334,7 @@ async def test_the_kyc_review_queue_costs_the_same_for_2_and_8_accounts(
     await submit(6)
     eight, eight_counts = await harness.run(officer, REVIEW_QUEUE)
 
-    queue = eight["kycReviewQueue"]
+    queue = [edge["node"] for edge in eight["kycReviewQueue"]["edges"]]
     assert len(queue) == 8
     assert queue[0]["account"]["kycTier"] == 0
     assert queue[0]["account"]["kycLimits"] == {"name": "KYC0"}

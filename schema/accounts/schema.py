@@ -16,9 +16,11 @@ from schema.accounts.mutations.security import SecurityMutations
 from schema.accounts.mutations.sign_in import SignInMutations
 from schema.accounts.types import ALL_ADMINS, Viewer
 from schema.accounts.viewer import viewer_of
+from schema.connections import Connection, int_cursor, page, page_size
 from schema.permissions import PUBLIC, Admin, Anyone, field, policy
 from server.accounts import audit
 from server.accounts.models import AdminRole
+from server.accounts.models import AuditEntry as AuditRow
 from server.mail import sandbox_outbox
 
 
@@ -44,39 +46,61 @@ class SandboxMail:
     created_at: datetime
 
 
+def _audit_entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        actor=row.actor_label,
+        action=row.action,
+        target_type=row.target_type,
+        target_id=row.target_id,
+        before=cast(JSON, row.before),
+        after=cast(JSON, row.after),
+        reason=row.reason,
+        created_at=row.created_at,
+    )
+
+
 @strawberry.type
 class AccountQueries:
     @field(rule=Anyone(), description="Who is asking; null when nobody is signed in.")
     async def viewer(self, info: Info) -> Viewer | None:
         return await viewer_of(info.context.principal)
 
-    @field(rule=ALL_ADMINS, description="Administrative actions, newest first.")
-    async def audit_log(self, first: int = 50, offset: int = 0) -> list[AuditEntry]:
-        rows = await audit.entries(limit=max(1, min(first, 100)), offset=max(0, offset))
-        return [
-            AuditEntry(
-                actor=row.actor_label,
-                action=row.action,
-                target_type=row.target_type,
-                target_id=row.target_id,
-                before=cast(JSON, row.before),
-                after=cast(JSON, row.after),
-                reason=row.reason,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+    @field(
+        rule=ALL_ADMINS,
+        description="Administrative actions, newest first; `first` is 1 to 100. Each filter "
+        "matches exactly: `actor` is the actor's email (or `system`).",
+    )
+    async def audit_log(
+        self,
+        first: int,
+        after: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+        target_type: str | None = None,
+        target_id: str | None = None,
+    ) -> Connection[AuditEntry]:
+        rows, more = await audit.entries(
+            page_size(first),
+            int_cursor(after),
+            action=action,
+            actor=actor,
+            target_type=target_type,
+            target_id=target_id,
+        )
+        return page(rows, more, _audit_entry)
 
     @field(
         rule=Admin([AdminRole.SUPERADMIN]),
         description="Mail the development sandbox kept (empty when real SMTP is used). "
         "Superadmins only: it holds working reset links.",
     )
-    async def sandbox_outbox(self, first: int = 50) -> list[SandboxMail]:
-        return [
-            SandboxMail(to=m.to, subject=m.subject, body=m.body, created_at=m.created_at)
-            for m in await sandbox_outbox(max(1, min(first, 100)))
-        ]
+    async def sandbox_outbox(self, first: int, after: str | None = None) -> Connection[SandboxMail]:
+        rows, more = await sandbox_outbox(page_size(first), int_cursor(after))
+        return page(
+            rows,
+            more,
+            lambda m: SandboxMail(to=m.to, subject=m.subject, body=m.body, created_at=m.created_at),
+        )
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from schema.accounts.types import Account
+from schema.connections import Connection, int_cursor, page, page_size
 from schema.errors import MutationError, error, from_domain
 from schema.kyc.types import KycDocument, KycDocumentKind, KycTier
 from schema.money import parse_amount
@@ -141,12 +142,19 @@ class KycQueries:
             for tier in await services.tiers_of(row.id)
         ]
 
-    @field(rule=KYC_OFFICER, description="Documents waiting for a decision, oldest first.")
-    async def kyc_review_queue(self, first: int = 50) -> list[KycReviewItem]:
-        rows = await services.review_queue(max(1, min(first, 100)))
-        return [
-            KycReviewItem(document=KycDocument(row=r), account=Account(row=r.account)) for r in rows
-        ]
+    @field(
+        rule=KYC_OFFICER,
+        description="Documents waiting for a decision, oldest first; `first` is 1 to 100.",
+    )
+    async def kyc_review_queue(
+        self, first: int, after: str | None = None
+    ) -> Connection[KycReviewItem]:
+        rows, more = await services.review_queue(page_size(first), int_cursor(after))
+        return page(
+            rows,
+            more,
+            lambda r: KycReviewItem(document=KycDocument(row=r), account=Account(row=r.account)),
+        )
 
 
 @strawberry.type

@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
+from schema.connections import Connection, invalid_input, page, page_size
 from schema.money import Money, to_money
 from schema.permissions import THROUGH_PARENT, member_or_admin, policy
 from server.ledger import services as ledger
@@ -104,27 +104,6 @@ async def _party(info: Info, account_id: int) -> Party:
 
 
 @policy(THROUGH_PARENT)
-@strawberry.type
-class TransactionEdge:
-    cursor: str
-    node: Transaction
-
-
-@policy(THROUGH_PARENT)
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@policy(THROUGH_PARENT)
-@strawberry.type
-class TransactionConnection:
-    edges: list[TransactionEdge]
-    page_info: PageInfo
-
-
-@policy(THROUGH_PARENT)
 @strawberry.type(description="An account's money in one currency.")
 class Wallet:
     account_id: strawberry.Private[int]
@@ -133,20 +112,11 @@ class Wallet:
     balance: Money
 
     @strawberry.field(description="Newest first; `first` is 1 to 100.")
-    async def transactions(self, first: int, after: str | None = None) -> TransactionConnection:
-        if not 1 <= first <= 100:
-            raise GraphQLError("first must be 1 to 100", extensions={"code": "INVALID_INPUT"})
+    async def transactions(self, first: int, after: str | None = None) -> Connection[Transaction]:
         try:
-            rows, more = await ledger.entries_of(self.account_id, self.currency, first, after)
+            rows, more = await ledger.entries_of(
+                self.account_id, self.currency, page_size(first), after
+            )
         except ValueError:
-            raise GraphQLError(
-                "after is not a cursor of this list", extensions={"code": "INVALID_INPUT"}
-            ) from None
-        edges = [
-            TransactionEdge(cursor=str(row.id), node=Transaction(row=row, decimals=self.decimals))
-            for row in rows
-        ]
-        return TransactionConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
-        )
+            raise invalid_input("after is not a cursor of this list") from None
+        return page(rows, more, lambda row: Transaction(row=row, decimals=self.decimals))

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 from bson import ObjectId
-from graphql import GraphQLError
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from schema.connections import Connection, empty, invalid_input, page, page_size
 from schema.errors import MutationError, error, from_domain
-from schema.ledger.types import PageInfo
 from schema.permissions import (
     THROUGH_PARENT,
     ActingMerchant,
@@ -99,10 +98,15 @@ class WebhookEndpoint:
             next_probe_at=circuit.next_probe_at,
         )
 
-    @strawberry.field(description="The delivery log, newest first.")
-    async def deliveries(self, first: int = 20) -> list[WebhookDelivery]:
-        rows = await log_of(self.row.id, max(1, min(first, 100)))
-        return [WebhookDelivery(row=row) for row in rows]
+    @strawberry.field(description="The delivery log, newest first; `first` is 1 to 100.")
+    async def deliveries(self, first: int, after: str | None = None) -> Connection[WebhookDelivery]:
+        cursor = None
+        if after is not None:
+            if not ObjectId.is_valid(after):
+                raise invalid_input("after is not a cursor of this list")
+            cursor = ObjectId(after)
+        rows, more = await log_of(self.row.id, page_size(first), cursor)
+        return page(rows, more, lambda row: WebhookDelivery(row=row))
 
 
 @strawberry.input
@@ -317,18 +321,13 @@ class Event:
     data: JSON
 
 
-@policy(THROUGH_PARENT)
-@strawberry.type
-class EventEdge:
-    cursor: str
-    node: Event
-
-
-@policy(THROUGH_PARENT)
-@strawberry.type
-class EventConnection:
-    edges: list[EventEdge]
-    page_info: PageInfo
+def _event(row: dict[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        type=row["type"],
+        created=datetime.fromisoformat(row["created"]),
+        data=cast(JSON, row["data"]),
+    )
 
 
 @strawberry.type
@@ -345,34 +344,16 @@ class EventQueries:
         after: str | None = None,
         types: list[str] | None = None,
         payment_order_id: strawberry.ID | None = None,
-    ) -> EventConnection:
-        if not 1 <= first <= 100:
-            raise GraphQLError("first must be 1 to 100", extensions={"code": "INVALID_INPUT"})
+    ) -> Connection[Event]:
+        page_size(first)
         if types is not None and len(types) > 20:
-            raise GraphQLError("at most 20 types", extensions={"code": "INVALID_INPUT"})
+            raise invalid_input("at most 20 types")
         account = info.context.principal.account
         order_key = decode_key(payment_order_id, "PaymentOrder") if payment_order_id else None
         if account is None or (payment_order_id and order_key is None):
-            return EventConnection(
-                edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
-            )
+            return empty()
         try:
             rows, more = await event_log(account.id, first, after, types, order_key)
         except ValueError as problem:
-            raise GraphQLError(str(problem), extensions={"code": "INVALID_INPUT"}) from None
-        edges = [
-            EventEdge(
-                cursor=row["id"],
-                node=Event(
-                    id=row["id"],
-                    type=row["type"],
-                    created=datetime.fromisoformat(row["created"]),
-                    data=cast(JSON, row["data"]),
-                ),
-            )
-            for row in rows
-        ]
-        return EventConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
-        )
+            raise invalid_input(str(problem)) from None
+        return page(rows, more, _event, cursor=lambda row: row["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.accounts.models import AuditEntry, User
+from server.stores.relational import keyset_page
 
 
 async def record(
@@ -30,5 +31,23 @@ async def record(
     )
 
 
-async def entries(limit: int = 100, offset: int = 0) -> list[AuditEntry]:
-    return await AuditEntry.all().order_by("-id").offset(offset).limit(min(limit, 100))
+async def entries(
+    first: int,
+    after: int | None = None,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+) -> tuple[list[AuditEntry], bool]:
+    """Newest first, filtered by exact action, actor (email or label), target; and more?"""
+    query = AuditEntry.all()
+    if action:
+        query = query.filter(action=action)
+    if actor:
+        query = query.filter(actor_label=actor)
+    if target_type:
+        query = query.filter(target_type=target_type)
+    if target_id:
+        query = query.filter(target_id=target_id)
+    return await keyset_page(query, first, after)

@@ -20,6 +20,7 @@ from server.accounts.models import Account, AdminRole, MemberRole, Membership, U
 from server.accounts.principal import Principal
 from server.events.hub import publish
 from server.kyc.models import DocumentKind, DocumentStatus, KycDocument, KycOverride, KycTier
+from server.stores.relational import keyset_page
 
 DOCUMENT_SIZE_MAX = 10 * 1024 * 1024
 PENDING_DOCUMENTS_MAX = 10
@@ -367,13 +368,10 @@ async def expire_documents() -> int:
     return len(due)
 
 
-async def review_queue(limit: int = 50) -> list[KycDocument]:
-    return (
-        await KycDocument.filter(status=DocumentStatus.SUBMITTED)
-        .order_by("created_at", "id")
-        .limit(min(limit, 100))
-        .prefetch_related("account")
-    )
+async def review_queue(first: int, after: int | None = None) -> tuple[list[KycDocument], bool]:
+    """Documents waiting for a decision, oldest first, and whether more follow."""
+    query = KycDocument.filter(status=DocumentStatus.SUBMITTED).prefetch_related("account")
+    return await keyset_page(query, first, after, newest_first=False)
 
 
 async def documents_of(account_id: int) -> list[KycDocument]:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from server.mail.models import OutboxMail
 from server.settings import Settings
+from server.stores.relational import keyset_page
 
 
 @dataclass(frozen=True)
@@ -74,5 +75,6 @@ def mailer_for(settings: Settings) -> Mailer:
     return SandboxMailer()
 
 
-async def sandbox_outbox(limit: int = 50) -> list[OutboxMail]:
-    return await OutboxMail.all().order_by("-id").limit(min(limit, 200))
+async def sandbox_outbox(first: int, after: int | None = None) -> tuple[list[OutboxMail], bool]:
+    """The mail the sandbox kept, newest first, and whether more follow."""
+    return await keyset_page(OutboxMail.all(), first, after)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+M = TypeVar("M", bound=Model)
 
 # Every domain's relational models, in one Tortoise app so relations may cross modules.
 MODEL_MODULES = [
@@ -79,3 +83,13 @@ async def ping_relational(timeout_s: float) -> bool:
 
 # For the `tortoise makemigrations` command (see docs/development.md).
 TORTOISE_ORM = tortoise_config(os.environ.get("REC_DATABASE_URL", "sqlite://var/rec.sqlite3"))
+
+
+async def keyset_page(
+    query: QuerySet[M], first: int, after: int | None, *, newest_first: bool = True
+) -> tuple[list[M], bool]:
+    """A page of `first` rows by id after the row `after`, and whether more follow."""
+    if after is not None:
+        query = query.filter(id__lt=after) if newest_first else query.filter(id__gt=after)
+    rows = await query.order_by("-id" if newest_first else "id").limit(first + 1)
+    return rows[:first], len(rows) > first

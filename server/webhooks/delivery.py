@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from server import clock
@@ -258,13 +259,15 @@ async def deliver_due(secret_key: str, client: httpx.AsyncClient | None = None) 
             await client.aclose()
 
 
-async def log_of(endpoint_id: int, limit: int = 50) -> list[WebhookDelivery]:
-    return (
-        await WebhookDelivery.find(WebhookDelivery.endpoint_id == endpoint_id)
-        .sort("-created_at")
-        .limit(min(limit, 100))
-        .to_list()
-    )
+async def log_of(
+    endpoint_id: int, first: int, after: ObjectId | None = None
+) -> tuple[list[WebhookDelivery], bool]:
+    """The endpoint's deliveries, newest first, and whether more follow."""
+    query: dict[str, Any] = {"endpoint_id": endpoint_id}
+    if after is not None:
+        query["_id"] = {"$lt": after}
+    rows = await WebhookDelivery.find(query).sort("-_id").limit(first + 1).to_list()
+    return rows[:first], len(rows) > first
 
 
 async def webhook_round(secret_key: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from beanie import Document
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from tortoise import fields
 from tortoise.models import Model
 
@@ -59,6 +59,7 @@ class WebhookDelivery(Document):
             IndexModel(
                 [("endpoint_id", ASCENDING), ("order_key", ASCENDING), ("created_at", ASCENDING)]
             ),
+            IndexModel([("endpoint_id", ASCENDING), ("_id", DESCENDING)]),  # the delivery log
         ]
 
 

@@ -34,6 +34,26 @@ class GraphQLClient:
         assert payload["errors"] == [], payload["errors"]
         return payload
 
+    def pages(
+        self, query: str, path: str, variables: dict[str, Any] | None = None
+    ) -> list[list[dict[str, Any]]]:
+        """Every page of the connection at `path` (dotted), following `endCursor` while
+        `hasNextPage`; the query takes `$after: String` and selects `pageInfo`."""
+        found: list[list[dict[str, Any]]] = []
+        after: str | None = None
+        while True:
+            connection: Any = self.data(query, {**(variables or {}), "after": after})
+            for key in path.split("."):
+                connection = connection[key]
+            edges = connection["edges"]
+            found.append([edge["node"] for edge in edges])
+            info = connection["pageInfo"]
+            if not info["hasNextPage"]:
+                return found
+            assert edges and info["endCursor"] == edges[-1]["cursor"], connection
+            assert len(found) < 1000, "the connection never ends"
+            after = info["endCursor"]
+
     def refusal(self, query: str, variables: dict[str, Any] | None = None) -> str:
         """The top-level error code of a refused request (UNAUTHENTICATED or FORBIDDEN)."""
         body = self.raw(query, variables)
@@ -74,8 +94,9 @@ def demo_admin(url: str, data_dir: Path, role: str) -> GraphQLClient:
 
 
 def token_from_outbox(admin: GraphQLClient, to: str, path: str) -> str:
-    mails = admin.data("{ sandboxOutbox(first: 20) { to subject body } }")["sandboxOutbox"]
-    for mail in mails:
+    query = "{ sandboxOutbox(first: 20) { edges { node { to subject body } } } }"
+    for edge in admin.data(query)["sandboxOutbox"]["edges"]:
+        mail = edge["node"]
         found = re.search(rf"/wallet/{path}\?token=(\S+)", mail["body"])
         if mail["to"] == to and found:
             return found.group(1)
