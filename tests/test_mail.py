@@ -57,4 +57,4 @@ async def test_sandbox_mailer_keeps_messages_newest_first(stores: Settings) -> N
     mailer = SandboxMailer()
     await mailer.send(MailMessage(to="a@example.org", subject="first", body="1"))
     await mailer.send(MailMessage(to="b@example.org", subject="second", body="2"))
-    assert [m.subject for m in await sandbox_outbox()] == ["second", "first"]
+    assert [m.subject for m in (await sandbox_outbox(100))[0]] == ["second", "first"]

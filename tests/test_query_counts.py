@@ -8,6 +8,7 @@ what the items of a list need is loaded in one batch per store (schema/loaders.p
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
@@ -20,11 +21,12 @@ from strawberry import relay
 from tortoise import connections
 
 from schema.context import Context, build_context
+from schema.events import recheck
 from schema.schema import build_schema
 from server.accounts import services as accounts
 from server.accounts import totp
 from server.accounts.models import Account, AccountKind, AdminRole, User
-from server.accounts.sign_in import sign_in
+from server.accounts.sign_in import authenticate_session, end_session, sign_in
 from server.branding import load_all
 from server.currencies.models import Currency
 from server.kyc.models import DocumentKind
@@ -398,3 +400,34 @@ async def test_operations_sharing_a_context_see_each_others_changes(
     await personal.save(update_fields=["name"])
     after = {"name": "Pau Renamed", "kycTier": 0, "wallet": {"balance": {"amount": "12.50"}}}
     assert await seen() == after
+
+
+async def test_one_event_rechecks_all_its_subscribers_in_one_batch(harness: Harness) -> None:
+    """Subscriptions ask who their viewer is again for every event: those woken by the
+    same event ask together, so 8 subscribers cost what 2 cost."""
+    people = [await _person(f"Subscriber {n}") for n in range(8)]
+    tokens = [await _token(user) for user, _ in people]
+    principal = await authenticate_session(tokens[-1])
+    assert principal.session is not None
+    await end_session(principal.session)
+    contexts = [await harness.context(token) for token in tokens]
+
+    async def batch(count: int) -> tuple[list[Any], Counts]:
+        with harness.counting() as counts:
+            found = await asyncio.gather(*(recheck(c) for c in contexts[-count:]))
+        return list(found), counts
+
+    two, two_counts = await batch(2)
+    eight, eight_counts = await batch(8)
+
+    assert [p.user.id if p.user else None for p in eight] == [
+        *(user.id for user, _ in people[:7]),
+        None,  # the ended session: anonymous, and the subscription stops
+    ]
+    assert two[0].user is not None and two[0].user.id == people[6][0].id and two[1].is_anonymous
+    assert eight[0].account is not None and eight[0].account.id == people[0][1].id
+    assert all(p.role_in(a.id) is not None for p, (_, a) in zip(eight[:7], people, strict=False))
+    # SQL: the sessions with their people; memberships; administrator grants; the active
+    # accounts. None of it grows with the subscribers.
+    _expect(two_counts, sql=4, documents=0)
+    _expect(eight_counts, sql=4, documents=0)

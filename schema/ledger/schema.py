@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.errors import MutationError, error, from_domain
-from schema.events import AFTER, follow
+from schema.events import AFTER, follow, recheck
 from schema.ledger.types import Transaction
 from schema.money import Money, parse_amount, to_money
 from schema.permissions import (
@@ -29,7 +29,6 @@ from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
 from server.accounts.models import AdminRole, MemberRole
 from server.accounts.services import find_account
-from server.accounts.sign_in import authenticate
 from server.currencies.models import Currency
 from server.currencies.services import get_currency
 from server.ledger import services as ledger
@@ -187,7 +186,7 @@ class LedgerSubscriptions:
                 if not event.type.startswith("wallet.") or data.get("currency") != row.code:
                     continue
                 # The session may have ended, or the person left the account, since then.
-                principal = await authenticate(*context.credentials())
+                principal = await recheck(context)
                 if principal.is_anonymous:
                     return
                 if principal.role_in(account.id) is None:

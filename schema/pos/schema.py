@@ -11,7 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.errors import MutationError, error, from_domain
-from schema.events import AFTER, follow
+from schema.events import AFTER, follow, recheck
 from schema.money import Money, format_minor_units, parse_amount, to_money
 from schema.permissions import (
     THROUGH_PARENT,
@@ -29,7 +29,6 @@ from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
 from server.accounts.models import MemberRole
 from server.accounts.principal import Principal, PrincipalKind
-from server.accounts.sign_in import authenticate
 from server.currencies.services import get_currency
 from server.ledger.errors import LedgerError
 from server.pos import services as pos
@@ -409,7 +408,7 @@ class PosSubscriptions:
                     continue
                 if wanted and event.data.get("orderId") != wanted:
                     continue
-                principal = await authenticate(*context.credentials())
+                principal = await recheck(context)
                 if principal.is_anonymous:
                     return
                 if not _is_merchant(principal, account.id, CHARGERS, "payment_orders:read"):

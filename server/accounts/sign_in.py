@@ -13,9 +13,11 @@ from server import clock
 from server.accounts import totp
 from server.accounts.errors import AccountsError
 from server.accounts.models import (
+    Account,
     AdminGrant,
     AdminRole,
     ApiKey,
+    MemberRole,
     Membership,
     Session,
     SignInThrottle,
@@ -166,62 +168,101 @@ async def end_all_sessions(user: User, keep: Session | None = None) -> None:
     await sessions.update(ended_at=clock.now())
 
 
-async def _principal_for_user(user: User, session: Session | None) -> Principal:
-    memberships = {
-        m.account_id: m.role  # type: ignore[attr-defined]
-        for m in await Membership.filter(user=user)
-    }
-    granted = frozenset(AdminRole(g.role) for g in await AdminGrant.filter(user=user))
-    in_force = session is not None and session.two_factor_passed and user.totp_enabled_at
-    account = await session.active_account if session else None
-    return Principal(
-        kind=PrincipalKind.USER,
-        user=user,
-        session=session,
-        account=account,
-        memberships=memberships,
-        admin_roles=granted if in_force else frozenset(),
-        dormant_admin_roles=frozenset() if in_force else granted,
-    )
+Credentials = tuple[str | None, str | None]  # (bearer token or API key, session cookie)
+
+
+async def _principals_of_sessions(sessions: list[Session]) -> dict[int, Principal]:
+    """The principals of valid sessions (user loaded), by session id, in three queries."""
+    user_ids = {session.user_id for session in sessions}  # type: ignore[attr-defined]
+    memberships: dict[int, dict[int, MemberRole]] = {user_id: {} for user_id in user_ids}
+    for m in await Membership.filter(user_id__in=user_ids):
+        memberships[m.user_id][m.account_id] = m.role  # type: ignore[attr-defined]
+    grants: dict[int, set[AdminRole]] = {user_id: set() for user_id in user_ids}
+    for g in await AdminGrant.filter(user_id__in=user_ids):
+        grants[g.user_id].add(AdminRole(g.role))  # type: ignore[attr-defined]
+    active_ids = {s.active_account_id for s in sessions} - {None}  # type: ignore[attr-defined]
+    accounts = {a.id: a for a in await Account.filter(id__in=active_ids)} if active_ids else {}
+    principals = {}
+    for session in sessions:
+        user = session.user
+        granted = frozenset(grants[user.id])
+        in_force = session.two_factor_passed and user.totp_enabled_at is not None
+        principals[session.id] = Principal(
+            kind=PrincipalKind.USER,
+            user=user,
+            session=session,
+            account=accounts.get(session.active_account_id),  # type: ignore[attr-defined]
+            memberships=memberships[user.id],
+            admin_roles=granted if in_force else frozenset(),
+            dormant_admin_roles=frozenset() if in_force else granted,
+        )
+    return principals
+
+
+async def _sessions_by_token(tokens: set[str]) -> dict[str, Principal]:
+    """The principal of each session token that is valid now; the others are left out."""
+    if not tokens:
+        return {}
+    hashes = {token_hash(token): token for token in tokens}
+    now = clock.now()
+    sessions = [
+        s
+        for s in await Session.filter(token_hash__in=list(hashes)).select_related("user")
+        if not s.ended_at and s.expires_at > now and s.user.is_active
+    ]
+    for session in sessions:
+        if now - session.last_seen_at > SESSION_TOUCH_INTERVAL:
+            session.last_seen_at = now
+            await session.save(update_fields=["last_seen_at"])
+    principals = await _principals_of_sessions(sessions)
+    return {hashes[s.token_hash]: principals[s.id] for s in sessions}
+
+
+async def _api_keys_by_secret(secrets: set[str]) -> dict[str, Principal]:
+    """The principal of each API key secret that is valid now; the others are left out."""
+    lookups: dict[str, list[str]] = {}
+    for secret in secrets:
+        parts = secret.split("_")
+        if len(parts) == 3 and parts[0] == "reck" and len(parts[1]) <= API_KEY_LOOKUP_LENGTH_MAX:
+            lookups.setdefault(parts[1], []).append(secret)
+    if not lookups:
+        return {}
+    now = clock.now()
+    found = {}
+    for key in await ApiKey.filter(lookup__in=list(lookups)).select_related("account"):
+        for secret in lookups[key.lookup]:
+            if key.revoked_at or not same(key.secret_hash, token_hash(secret.split("_")[2])):
+                continue
+            if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
+                key.last_used_at = now
+                await key.save(update_fields=["last_used_at"])
+            found[secret] = Principal(kind=PrincipalKind.API_KEY, api_key=key, account=key.account)
+    return found
+
+
+def _credential(bearer: str | None, cookie: str | None) -> str | None:
+    """A bearer token (session token or API key) wins over the cookie."""
+    return bearer or cookie or None
+
+
+async def authenticate_many(credentials: list[Credentials]) -> list[Principal]:
+    """Who each pair of credentials is, now, in one batch: a handful of queries however
+    many there are (the subscriptions that re-check their viewer for the same event)."""
+    chosen = [_credential(bearer, cookie) for bearer, cookie in credentials]
+    keys = {c for c in chosen if c and c.startswith("reck_")}
+    sessions = {c for c in chosen if c and not c.startswith("reck_")}
+    known = {**await _api_keys_by_secret(keys), **await _sessions_by_token(sessions)}
+    return [known.get(c, ANONYMOUS) if c else ANONYMOUS for c in chosen]
 
 
 async def authenticate_session(token: str) -> Principal:
     """The principal of a session token, or anonymous when it is unknown or over."""
-    session = await Session.get_or_none(token_hash=token_hash(token)).select_related("user")
-    now = clock.now()
-    if session is None or session.ended_at or session.expires_at <= now:
-        return ANONYMOUS
-    if not session.user.is_active:
-        return ANONYMOUS
-    if now - session.last_seen_at > SESSION_TOUCH_INTERVAL:
-        session.last_seen_at = now
-        await session.save(update_fields=["last_seen_at"])
-    return await _principal_for_user(session.user, session)
-
-
-async def authenticate_api_key(secret: str) -> Principal:
-    parts = secret.split("_")
-    if len(parts) != 3 or parts[0] != "reck" or len(parts[1]) > API_KEY_LOOKUP_LENGTH_MAX:
-        return ANONYMOUS
-    key = await ApiKey.get_or_none(lookup=parts[1]).select_related("account")
-    if key is None or key.revoked_at or not same(key.secret_hash, token_hash(parts[2])):
-        return ANONYMOUS
-    now = clock.now()
-    if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
-        key.last_used_at = now
-        await key.save(update_fields=["last_used_at"])
-    return Principal(kind=PrincipalKind.API_KEY, api_key=key, account=key.account)
+    return (await _sessions_by_token({token})).get(token, ANONYMOUS)
 
 
 async def authenticate(bearer: str | None, cookie: str | None) -> Principal:
     """A bearer token (session token or API key) wins over the cookie."""
-    if bearer:
-        if bearer.startswith("reck_"):
-            return await authenticate_api_key(bearer)
-        return await authenticate_session(bearer)
-    if cookie:
-        return await authenticate_session(cookie)
-    return ANONYMOUS
+    return (await authenticate_many([(bearer, cookie)]))[0]
 
 
 async def switch_account(principal: Principal, account_id: int) -> Session:

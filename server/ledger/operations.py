@@ -181,35 +181,41 @@ async def _debit(wallets: Any, transfer: Transfer, session: AsyncClientSession) 
     condition: dict[str, Any] = {"_id": payer["_id"]}
     if not payer.get("is_issuer"):
         condition["balance_cents"] = {"$gte": amount}  # never below zero, checked atomically
-    updated = await wallets.find_one_and_update(
+    # update_one by _id, not find_one_and_update: the embedded document server scans the
+    # whole collection for the latter. The new balance is the one read in this transaction
+    # less the amount: a concurrent change to the wallet aborts the transaction (a write
+    # conflict, retried), so the read is the balance the $inc applies to.
+    updated = await wallets.update_one(
         condition,
         {
             "$inc": {"balance_cents": -amount},
             "$set": {"sent_month": month, "sent_month_cents": counted},
         },
         session=session,
-        return_document=ReturnDocument.AFTER,
     )
-    if updated is None:
+    if updated.matched_count != 1:
         raise LedgerError("INSUFFICIENT_FUNDS", "amount", "not enough money in the wallet")
-    assert payer.get("is_issuer") or updated["balance_cents"] >= 0
-    return int(updated["balance_cents"])
+    balance = int(payer["balance_cents"]) - amount
+    assert payer.get("is_issuer") or balance >= 0
+    return balance
 
 
 async def _credit(wallets: Any, transfer: Transfer, session: AsyncClientSession) -> int:
+    """Gives the amount to the payee, opening their wallet if need be; returns the new balance."""
     amount = transfer.amount_cents
     key = {"account_id": transfer.to_account_id, "currency": transfer.currency}
-    if transfer.payee_max_balance_cents is not None:
-        payee = await wallets.find_one(key, session=session)
-        balance = payee["balance_cents"] if payee else 0
-        if balance + amount > transfer.payee_max_balance_cents:
-            raise LedgerError(
-                "LIMIT_EXCEEDED",
-                "to",
-                "the recipient's wallet cannot hold that much for their tier",
-            )
-    updated = await wallets.find_one_and_update(
-        key,
+    payee = await wallets.find_one(key, session=session)
+    balance = int(payee["balance_cents"]) if payee else 0
+    if (
+        transfer.payee_max_balance_cents is not None
+        and balance + amount > transfer.payee_max_balance_cents
+    ):
+        raise LedgerError(
+            "LIMIT_EXCEEDED", "to", "the recipient's wallet cannot hold that much for their tier"
+        )
+    # As in _debit: by _id with update_one, and the balance read in this transaction.
+    await wallets.update_one(
+        {"_id": payee["_id"]} if payee else key,
         {
             "$inc": {"balance_cents": amount},
             "$setOnInsert": {
@@ -219,11 +225,10 @@ async def _credit(wallets: Any, transfer: Transfer, session: AsyncClientSession)
                 "created_at": clock.now(),
             },
         },
-        upsert=True,
+        upsert=payee is None,
         session=session,
-        return_document=ReturnDocument.AFTER,
     )
-    return int(updated["balance_cents"])
+    return balance + amount
 
 
 async def _mark_refunded(journal: Any, transfer: Transfer, session: AsyncClientSession) -> None:
