@@ -8,11 +8,13 @@ Generated values are mostly random; schemathesis dictionaries mix in, by argumen
 that get past validation (the currency, amounts, the shop's own orders, endpoints and keys),
 and the scalars mix in values at the edges (IDs of no row, over-long strings, odd numbers).
 
-Subscriptions are not generated: schemathesis (and hypothesis-graphql under it) builds
-queries and mutations only."""
+schemathesis builds queries and mutations only: subscriptions are generated with
+hypothesis-graphql from the schema's Subscription type, together with hand-picked
+arguments at the edges, and sent over graphql-transport-ws as each of the three callers."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import graphql
+import hypothesis_graphql
 import pytest
 import requests
 import schemathesis
@@ -30,11 +33,14 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.graphql import nodes
 from schemathesis.specs.graphql.scalars import CUSTOM_SCALARS
 from strawberry import relay
+from websockets.sync.client import ClientConnection
 
 from server.demo import saved_sign_ins
 from tests.conftest import LiveServer
 from tests.helpers.graphql import LOGIN, GraphQLClient, register
+from tests.helpers.live import connected
 from tests.helpers.receiver import Receiver, receiving
+from tests.helpers.waiting import until
 from tests.test_permissions import ALLOW, EXPECTED
 
 # Top-level `extensions.code`s the schema raises on purpose. An error with another code, or
@@ -47,6 +53,7 @@ TOP_LEVEL_CODES = {
     "QUERY_TOO_COMPLEX",  # schema/limits.py: depth, aliases, tokens, cost
     "INPUT_TOO_LONG",  # schema/limits.py: a list argument of more than 100 items
     "TOO_MANY_MUTATIONS",  # schema/limits.py: more than 4 mutations in one request
+    "NOT_FOUND",  # schema/pos/schema.py: paymentOrderEvents for an order not the account's
 }
 # Deliberate as well, but no generated request earns them, so here they would be defects:
 # RATE_LIMITED (the tests' servers allow 10^6 requests a minute) and PERSISTED_QUERY_*
@@ -433,6 +440,127 @@ def test_generated_operations_get_deliberate_answers(
     if role != "anonymous":  # the credentials held to the end: every call was made with them
         viewer = GraphQLClient(live_server.url, world.credential(role))
         assert viewer.data("{ viewer { activeAccount { id } } }")["viewer"] is not None
+    assert live_server.process.poll() is None, "the server exited"
+    log = live_server.log()[log_start:]
+    assert "Traceback" not in log, log[max(0, log.index("Traceback") - 2000) :][:6000]
+
+
+SUBSCRIPTION_EXAMPLES = 40
+LIVE_WINDOW_S = 0.2  # how long a subscription that answers nothing is left to run
+
+
+def _edge_subscriptions(world: World) -> list[str]:
+    """Arguments generation rarely hits: the account's real cursors and orders, odd ones."""
+    cursors = [*world.values["cursor"], "0" * 24, "f" * 24, "not-a-cursor", "", "x" * 300]
+    ids = [*world.values["order"], *ODD_IDS[:8], "", "\\u0000"]
+    currencies = ["REC", "rec", "XXX", "", "R" * 200]
+    selection = "{ __typename }"
+    return [
+        *(f'subscription {{ viewerEvents(after: "{c}") {selection} }}' for c in cursors),
+        *(f'subscription {{ walletEvents(currency: "{c}") {selection} }}' for c in currencies),
+        *(
+            f'subscription {{ walletEvents(currency: "REC", after: "{c}") {selection} }}'
+            for c in cursors
+        ),
+        *(f'subscription {{ paymentOrderEvents(id: "{i}") {selection} }}' for i in ids),
+        *(f'subscription {{ paymentOrderEvents(after: "{c}") {selection} }}' for c in cursors),
+    ]
+
+
+def _subscription_problems(messages: list[dict[str, Any]]) -> list[str]:
+    """What is wrong with the answers to one subscription; empty when all are deliberate."""
+    found = []
+    for message in messages:
+        if message["type"] == "error":  # refused before it started: a list of errors
+            errors = message["payload"]
+        elif message["type"] == "next":
+            errors = message["payload"].get("errors") or []
+        else:
+            continue
+        for error in errors:
+            code = (error.get("extensions") or {}).get("code")
+            if MASKED in str(error.get("message")):
+                found.append(f"internal error at {error.get('path')}")
+            elif code is None and "path" in error:
+                found.append(f"error without a code at {error['path']}: {error['message']}")
+            elif code is not None and code not in TOP_LEVEL_CODES:
+                found.append(f"unexpected code {code}: {error['message']}")
+    return found
+
+
+def _answers(socket: ClientConnection, number: int) -> list[dict[str, Any]]:
+    """The messages for subscription `number` until it ends, or until it has run a moment
+    answering nothing more; then it is stopped, as a client leaving a screen stops it."""
+    messages: list[dict[str, Any]] = []
+    deadline = time.monotonic() + LIVE_WINDOW_S
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            message = json.loads(socket.recv(timeout=left))
+        except TimeoutError:
+            break
+        if message.get("type") == "ping":
+            socket.send(json.dumps({"type": "pong"}))
+            continue
+        assert message.get("id") == str(number), message
+        messages.append(message)
+        if message["type"] in ("error", "complete"):
+            return messages
+    socket.send(json.dumps({"id": str(number), "type": "complete"}))
+    return messages
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_generated_subscriptions_get_deliberate_answers(
+    role: str, live_server: LiveServer, world: World
+) -> None:
+    log_start = len(live_server.log())
+    schema = graphql.build_client_schema(
+        GraphQLClient(live_server.url).data(graphql.get_introspection_query())  # type: ignore[arg-type]
+    )
+    assert schema.subscription_type is not None
+    # hypothesis-graphql builds queries and mutations: the Subscription type as a query root
+    # gives the same selections, sent with the `subscription` keyword.
+    # A subscription selects one root field: one strategy per field.
+    root = schema.subscription_type
+    as_query = graphql.GraphQLSchema(query=root, types=schema.type_map.values())
+    generated = st.one_of(
+        *(hypothesis_graphql.queries(as_query, fields=[name]) for name in root.fields)
+    ).map(lambda q: "subscription " + q)
+    operations = st.sampled_from(_edge_subscriptions(world)) | generated
+    token = None if role == "anonymous" else world.credential(role)
+    failures: list[str] = []
+    with connected(live_server.url, token=token) as socket:
+        number = 0
+
+        @given(operation=operations)
+        @settings(
+            max_examples=SUBSCRIPTION_EXAMPLES,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(operation: str) -> None:
+            nonlocal number
+            number += 1
+            payload = {"query": operation}
+            socket.send(json.dumps({"id": str(number), "type": "subscribe", "payload": payload}))
+            answers = _answers(socket, number)
+            problems = _subscription_problems(answers)
+            if problems:
+                failures.append(f"{problems}\n{operation}")
+
+        check()
+        assert number >= SUBSCRIPTION_EXAMPLES
+        # The connection is still usable after all of it.
+        socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "pong"
+    assert not failures, "\n\n".join(failures)
+    # Every subscription stopped or ended: nothing is left running on the server.
+    until(
+        lambda: requests.get(live_server.url + "/healthz", timeout=5).json()["subscribers"] == 0,
+        "the server to hold no subscription",
+    )
     assert live_server.process.poll() is None, "the server exited"
     log = live_server.log()[log_start:]
     assert "Traceback" not in log, log[max(0, log.index("Traceback") - 2000) :][:6000]

@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 import pytest
+from strawberry import relay
 
 from tests.conftest import LiveServer
 from tests.helpers.graphql import (
@@ -479,3 +480,22 @@ def test_a_key_with_webhooks_write_manages_endpoints_and_removing_one_stops_it(
     refused = others.data(remove, {"input": {"id": kept}})["removeWebhookEndpoint"]
     assert refused["errors"] == [{"code": "NOT_FOUND"}]
     assert hooks.mutate("removeWebhookEndpoint", remove, {"id": kept})["removedId"] == kept
+
+
+def test_subscriptions_to_what_does_not_exist_are_refused_with_a_code(
+    live_server: LiveServer, shop: dict, officer: GraphQLClient
+) -> None:
+    token = shop["charger"].http.headers["authorization"].split(" ", 1)[1]
+    nowhere = relay.to_base64("PaymentOrder", "6b0000000000000000000000")
+    query = "subscription($id: ID) { paymentOrderEvents(id: $id) { type } }"
+    for order_id in (nowhere, relay.to_base64("Account", 1), "not an id"):
+        variables = {"id": order_id}
+        with subscription(live_server.url, query, token=token, variables=variables) as socket:
+            answer = next_message(socket)
+            assert answer["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+            assert next_message(socket)["type"] == "complete"
+    buyer = _person(live_server.url, officer)
+    query = 'subscription { walletEvents(currency: "XXX") { type } }'
+    with subscription(live_server.url, query, cookie=buyer.http.cookies["rec_session"]) as socket:
+        answer = next_message(socket)
+        assert answer["payload"]["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
@@ -177,8 +178,10 @@ class LedgerSubscriptions:
     ) -> AsyncGenerator[WalletEvent, None]:
         context = info.context
         row = await get_currency(currency)
+        if row is None:
+            raise GraphQLError("no such currency", extensions={"code": "INVALID_INPUT"})
         account = context.principal.account
-        if row is None or account is None:
+        if account is None:
             return
         async with follow(context, {account.id}, after) as events:
             async for event in events:

@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator, Iterable
 from datetime import datetime
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
@@ -400,7 +401,14 @@ class PosSubscriptions:
         account = context.principal.account
         if account is None:
             return
-        wanted = decode_key(id, "PaymentOrder") if id else None
+        wanted = None
+        if id is not None:  # one order: it must be one of the account's
+            order = await _order(id)
+            if order is None or order.account_id != account.id:
+                raise GraphQLError(
+                    "no such payment order of this account", extensions={"code": "NOT_FOUND"}
+                )
+            wanted = decode_key(id, "PaymentOrder")
         async with follow(context, {account.id}, after) as events:
             async for event in events:
                 kind = event.type

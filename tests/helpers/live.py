@@ -12,14 +12,10 @@ from websockets.sync.client import ClientConnection, connect
 
 
 @contextmanager
-def subscription(
-    base_url: str,
-    query: str,
-    cookie: str | None = None,
-    token: str | None = None,
-    variables: dict[str, Any] | None = None,
+def connected(
+    base_url: str, cookie: str | None = None, token: str | None = None
 ) -> Iterator[ClientConnection]:
-    """An acknowledged connection with `query` subscribed as id "s"; read with next_message."""
+    """A graphql-transport-ws connection, initialised and acknowledged."""
     ws_url = base_url.replace("http://", "ws://") + "/graphql"
     headers = {"Cookie": f"rec_session={cookie}"} if cookie else {}
     payload: dict[str, Any] = {"authorization": f"Bearer {token}"} if token else {}
@@ -28,6 +24,19 @@ def subscription(
     ) as socket:
         socket.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+        yield socket
+
+
+@contextmanager
+def subscription(
+    base_url: str,
+    query: str,
+    cookie: str | None = None,
+    token: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> Iterator[ClientConnection]:
+    """An acknowledged connection with `query` subscribed as id "s"; read with next_message."""
+    with connected(base_url, cookie, token) as socket:
         payload = {"query": query, "variables": variables or {}}
         socket.send(json.dumps({"id": "s", "type": "subscribe", "payload": payload}))
         yield socket
