@@ -26,7 +26,13 @@ from schema.permissions import Anyone, field
 from schema.persisted import PersistedQueries
 from schema.pos.schema import PaymentOrder, PosMutations, PosQueries, PosSubscriptions
 from schema.text import RefuseUnstorableText
-from schema.webhooks.schema import DeliveryMutations, EventQueries, WebhookMutations
+from schema.webhooks.schema import (
+    DeliveryMutations,
+    EventQueries,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMutations,
+)
 
 log = logging.getLogger("rec.graphql")
 PARSED_QUERIES_CACHED = 512
@@ -38,6 +44,8 @@ NODE_TYPES: list[type] = [
     KycDocument,
     Transaction,
     PaymentOrder,
+    WebhookEndpoint,
+    WebhookDelivery,
 ]
 
 

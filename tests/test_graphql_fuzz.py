@@ -82,11 +82,13 @@ FEWER_EXAMPLES = {
 
 # Values at the edges, for any argument of the type: IDs that decode to no row or to nothing
 # sensible, strings longer than a column or not quite numbers, integers around the bounds.
-NODE_TYPES = ["Account", "User", "ApiKey", "KycDocument", "Transaction", "PaymentOrder"]
+NODE_TYPES = [
+    *("Account", "User", "ApiKey", "KycDocument", "Transaction", "PaymentOrder"),
+    *("WebhookEndpoint", "WebhookDelivery"),
+]
 ODD_KEYS = ["0", "-1", "99999999999", "abc", "", "1.5", "9" * 30, " 1", "٣", "²", "①"]
 ODD_IDS = [relay.to_base64(kind, key) for kind in NODE_TYPES for key in ODD_KEYS] + [
     relay.to_base64("Currency", "rec"),
-    relay.to_base64("WebhookEndpoint", "1"),
     relay.to_base64("Nothing", "1"),
     "QWNjb3VudA==",  # "Account", no colon
     "not base64!",
@@ -253,7 +255,11 @@ def world(live_server: LiveServer, receiver: Receiver) -> World:
         "spare_endpoint": [spare_hook],
         "delivery": deliveries,
         "key": [spare_key],
-        "node": [shop["id"], known["user"]["id"], spare_key, *orders, *transactions],
+        "node": [
+            *(shop["id"], known["user"]["id"], spare_key, hook, *deliveries),
+            *orders,
+            *transactions,
+        ],
         "cursor": cursors,
         "to": [anna_handle["handle"], "@" + shop["handle"]],
         "email": [email, anna["email"]],

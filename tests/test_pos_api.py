@@ -427,6 +427,15 @@ def test_an_owner_reads_the_delivery_log_and_redelivers(
     )
     refused = stranger.data(redeliver, {"input": {"id": failed[0]["id"]}})["redeliverWebhook"]
     assert refused == {"delivery": None, "errors": [{"code": "NOT_FOUND"}]}
+    # Both are nodes: their owner finds them by ID, nobody else does.
+    by_id = """query($e: ID!, $d: ID!) { e: node(id: $e) { ... on WebhookEndpoint { url } }
+        d: node(id: $d) { ... on WebhookDelivery { eventType status } } }"""
+    ids = {"e": endpoint_id, "d": failed[0]["id"]}
+    assert owner.data(by_id, ids) == {
+        "e": {"url": receiver.url},
+        "d": {"eventType": "payment_order.created", "status": "succeeded"},
+    }
+    assert stranger.data(by_id, ids) == {"e": None, "d": None}
 
 
 def test_a_key_with_webhooks_write_manages_endpoints_and_removing_one_stops_it(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Any, cast
@@ -14,6 +15,7 @@ from strawberry.types import Info
 
 from schema.connections import Connection, empty, invalid_input, page, page_size
 from schema.errors import MutationError, error, from_domain
+from schema.nodes import RowNode, rows_by_ids, visible_nodes
 from schema.permissions import (
     THROUGH_PARENT,
     ActingMerchant,
@@ -63,12 +65,20 @@ class WebhookEndpointHealth:
 
 @policy(THROUGH_PARENT)
 @strawberry.type(description="Where a business account's events are POSTed, signed.")
-class WebhookEndpoint:
+class WebhookEndpoint(RowNode, relay.Node):
     row: strawberry.Private[EndpointRow]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(relay.to_base64("WebhookEndpoint", self.row.id))
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Any, node_ids: Iterable[str], required: bool = False
+    ) -> list[WebhookEndpoint | None]:
+        principal = info.context.principal
+        return await visible_nodes(
+            rows_by_ids(EndpointRow),
+            node_ids,
+            lambda row: row.disabled_at is None and _reads(principal, row.account_id),
+            lambda row: WebhookEndpoint(row=row),
+        )
 
     @strawberry.field
     def url(self) -> str:
@@ -139,6 +149,11 @@ class RemoveWebhookEndpointPayload:
 # may manage some endpoint in; the resolver then finds the endpoint's account.
 MANAGE = MerchantAccess([MemberRole.OWNER], "webhooks:write")
 MANAGE_SOME = AnyOf(SignedIn(), ActingMerchant([], "webhooks:write"))
+
+
+def _reads(principal: Principal, account_id: int) -> bool:
+    """Who sees an account's endpoints and deliveries: who manages them, and administrators."""
+    return _manages(principal, account_id) or bool(principal.admin_roles)
 
 
 def _manages(principal: Principal, account_id: int) -> bool:
@@ -240,12 +255,31 @@ class DeliveryAttempt:
 
 @policy(THROUGH_PARENT)
 @strawberry.type(description="One event on its way to an endpoint, with every attempt.")
-class WebhookDelivery:
+class WebhookDelivery(RowNode, relay.Node):
     row: strawberry.Private[DeliveryRow]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(relay.to_base64("WebhookDelivery", str(self.row.id)))
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Any, node_ids: Iterable[str], required: bool = False
+    ) -> list[WebhookDelivery | None]:
+        principal = info.context.principal
+        keys = [ObjectId(n) if ObjectId.is_valid(n) else None for n in node_ids]
+        wanted = [key for key in keys if key is not None]
+        rows = await DeliveryRow.find({"_id": {"$in": wanted}}).to_list()
+        found: dict[Any, DeliveryRow] = {row.id: row for row in rows}
+        live = set(
+            await EndpointRow.filter(
+                id__in={row.endpoint_id for row in rows}, disabled_at=None
+            ).values_list("id", flat=True)
+        )
+        result: list[WebhookDelivery | None] = []
+        for key in keys:
+            row = found.get(key)
+            if row is not None and row.endpoint_id in live and _reads(principal, row.account_id):
+                result.append(WebhookDelivery(row=row))
+            else:
+                result.append(None)
+        return result
 
     @strawberry.field(description="The webhook-id header: receivers deduplicate on it.")
     def event_id(self) -> str:
