@@ -48,9 +48,12 @@ def error(code: str, message: str, field: str | None = None) -> MutationError:
 
 
 class DomainError(Protocol):
-    code: str
-    field: str
-    message: str
+    @property
+    def code(self) -> str: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
 
 
 def from_domain(exc: DomainError) -> list[MutationError]:

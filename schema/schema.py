@@ -26,6 +26,7 @@ from schema.permissions import Anyone, field
 from schema.persisted import PersistedQueries
 from schema.pos.schema import PaymentOrder, PosMutations, PosQueries, PosSubscriptions
 from schema.text import RefuseUnstorableText
+from schema.topup.schema import TopUp, TopUpMutations
 from schema.webhooks.schema import (
     DeliveryMutations,
     EventQueries,
@@ -46,6 +47,7 @@ NODE_TYPES: list[type] = [
     PaymentOrder,
     WebhookEndpoint,
     WebhookDelivery,
+    TopUp,
 ]
 
 
@@ -72,6 +74,7 @@ class Mutation(
     PosMutations,
     WebhookMutations,
     DeliveryMutations,
+    TopUpMutations,
 ):
     pass
 

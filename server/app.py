@@ -45,6 +45,9 @@ from server.logs import request_id_var
 from server.pos.services import get_order, payment_url, qr_png, qr_svg
 from server.runtime import Runtime
 from server.settings import PROJECT_ROOT, Settings
+from server.topup import http as topup_http
+from server.topup import sandbox_processor
+from server.topup.sandbox import sandbox_key
 
 log = logging.getLogger("rec.http")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -94,6 +97,21 @@ def create_app(settings: Settings) -> RecASGI:
     graphql.graphql_transport_ws_handler_class = KeepAliveTransportWS
     pages = _Pages(runtime)
 
+    async def notify_route(request: Request) -> Response:
+        return await topup_http.notify(request, runtime.payments)
+
+    async def go_route(request: Request) -> Response:
+        return await topup_http.go(
+            request, runtime.payments, settings.secret_key, settings.public_url
+        )
+
+    # The pretend card processor, in development and tests only (refused in production).
+    sandbox_routes = (
+        sandbox_processor.routes(sandbox_key(settings.secret_key), settings.sandbox_notify_delay_s)
+        if settings.payment_provider == "sandbox"
+        else []
+    )
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await runtime.start()
@@ -124,6 +142,9 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/kyc/documents/{document_id:int}", _kyc_document),
             Route("/pay/{order_id}", pages.wallet),
             Route("/pay/{order_id}/qr.{kind}", _order_qr),
+            Route("/topup/notify/{provider}", notify_route, methods=["POST"]),
+            Route("/topup/{top_up_id}/go", go_route),
+            *sandbox_routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,

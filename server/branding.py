@@ -58,6 +58,8 @@ class Theme(_Strict):
     languages: Annotated[list[str], Field(min_length=1, max_length=10)]
     timezone: str
     issuer_name: Annotated[str, Field(min_length=1, max_length=120)]
+    # The smallest card top-up, in whole units of the currency.
+    topup_minimum: Annotated[int, Field(ge=1, le=10_000)] = 5
     colours: Colours
     assets: Assets
 

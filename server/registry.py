@@ -7,6 +7,9 @@ from beanie import Document
 from server.events.models import DOCUMENT_MODELS as EVENT_DOCUMENTS
 from server.ledger.models import DOCUMENT_MODELS as LEDGER_DOCUMENTS
 from server.pos.models import DOCUMENT_MODELS as POS_DOCUMENTS
+from server.topup.models import DOCUMENT_MODELS as TOPUP_DOCUMENTS
+from server.topup.redemption_models import DOCUMENT_MODELS as REDEMPTION_DOCUMENTS
+from server.topup.sandbox_processor import SandboxPayment
 from server.webhooks.models import DOCUMENT_MODELS as WEBHOOK_DOCUMENTS
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -14,4 +17,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     *EVENT_DOCUMENTS,
     *POS_DOCUMENTS,
     *WEBHOOK_DOCUMENTS,
+    *TOPUP_DOCUMENTS,
+    *REDEMPTION_DOCUMENTS,
+    SandboxPayment,  # the pretend card processor's own records (development and tests)
 ]

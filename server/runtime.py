@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from server.branding import Branding
@@ -19,6 +20,11 @@ from server.registry import DOCUMENT_MODELS
 from server.settings import Settings
 from server.stores.documents import DocumentStore
 from server.stores.relational import close_relational, open_relational, ping_relational
+from server.topup import provider_for
+from server.topup.providers import PaymentProvider
+from server.topup.sandbox import sandbox_key
+from server.topup.sandbox_processor import notify_round
+from server.topup.services import reconcile_round
 from server.webhooks.delivery import webhook_round
 
 log = logging.getLogger("rec.runtime")
@@ -33,11 +39,13 @@ class Runtime:
     mailer: Mailer = field(init=False)
     events: EventHub = field(init=False)
     rate_limiter: RateLimiter | None = field(default=None, init=False)
+    payments: PaymentProvider = field(init=False)
     _jobs: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.mailer = mailer_for(self.settings)
         self.events = EventHub()
+        self.payments = provider_for(self.settings)
         per_minute = self.settings.rate_limit_per_minute
         if per_minute:
             self.rate_limiter = RateLimiter(per_minute=per_minute, burst=max(10, per_minute // 4))
@@ -71,6 +79,18 @@ class Runtime:
         self._jobs.append(
             asyncio.create_task(_every(1, lambda: webhook_round(secret)), name="webhooks")
         )
+        check_after = timedelta(seconds=settings.topup_check_after_s)
+        self._jobs.append(
+            asyncio.create_task(
+                _every(5, lambda: reconcile_round(self.payments, check_after)),
+                name="topup-reconcile",
+            )
+        )
+        if settings.payment_provider == "sandbox":  # the pretend processor's own work
+            key = sandbox_key(secret)
+            self._jobs.append(
+                asyncio.create_task(_every(1, lambda: notify_round(key)), name="sandbox")
+            )
         log.info("stores open")
 
     async def stop(self) -> None:

@@ -55,6 +55,14 @@ class Settings:
     keep_alive_s: int = 15  # live subscriptions: a WebSocket ping or an SSE comment this often
     # Where people reach us (links in mail); default: the address we listen on.
     public_url_setting: str = ""
+    # Buying currency by card: the sandbox processor (development) or Redsys.
+    payment_provider: Literal["sandbox", "redsys"] = "sandbox"
+    redsys_merchant_code: str = ""
+    redsys_terminal: str = "1"
+    redsys_secret_key: str = field(default="", repr=False)
+    redsys_environment: Literal["test", "production"] = "test"
+    topup_check_after_s: int = 120  # a top-up without notification is asked about after this
+    sandbox_notify_delay_s: int = 10  # the sandbox's "delayed notification" test card
 
     @property
     def is_production(self) -> bool:
@@ -112,6 +120,24 @@ class Settings:
             raise SettingsError("REC_MAIL_BACKEND=sandbox sends no mail: not allowed in production")
         if mail_backend == "smtp" and "REC_SMTP_HOST" not in env:
             raise SettingsError("REC_SMTP_HOST is required when REC_MAIL_BACKEND is smtp")
+        payment_provider = _choice(
+            env,
+            "REC_PAYMENT_PROVIDER",
+            ("sandbox", "redsys"),
+            "redsys" if mode == "production" else "sandbox",
+        )
+        if payment_provider == "sandbox" and mode == "production":
+            raise SettingsError(
+                "REC_PAYMENT_PROVIDER=sandbox charges no card: not allowed in production"
+            )
+        if payment_provider == "redsys":
+            missing = [
+                name
+                for name in ("REC_REDSYS_MERCHANT_CODE", "REC_REDSYS_SECRET_KEY")
+                if not env.get(name)
+            ]
+            if missing:
+                raise SettingsError(f"REC_PAYMENT_PROVIDER=redsys needs {', '.join(missing)}")
         public_url = env.get("REC_PUBLIC_URL", "").rstrip("/")
         if public_url and not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+(/[^\s]*)?", public_url):
             raise SettingsError(f"REC_PUBLIC_URL must be an http(s) address; got {public_url!r}")
@@ -147,6 +173,15 @@ class Settings:
                 env, "REC_SESSION_LIFETIME_S", 30 * 24 * 3600, 300, 90 * 24 * 3600
             ),
             keep_alive_s=_int(env, "REC_KEEP_ALIVE_S", 15, 1, 300),
+            payment_provider=payment_provider,
+            redsys_merchant_code=env.get("REC_REDSYS_MERCHANT_CODE", ""),
+            redsys_terminal=env.get("REC_REDSYS_TERMINAL", "1"),
+            redsys_secret_key=env.get("REC_REDSYS_SECRET_KEY", ""),
+            redsys_environment=_choice(
+                env, "REC_REDSYS_ENVIRONMENT", ("test", "production"), "test"
+            ),
+            topup_check_after_s=_int(env, "REC_TOPUP_CHECK_AFTER_S", 120, 1, 86_400),
+            sandbox_notify_delay_s=_int(env, "REC_SANDBOX_NOTIFY_DELAY_S", 10, 0, 3600),
         )
         if not secret_key:  # development and test only: checked above; written last
             settings = replace(settings, secret_key=_development_secret(settings.data_dir))

@@ -138,6 +138,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Account.members": OWNERS_MANAGERS_ADMINS,
     "Account.kycDocuments": OWNERS_KYC_OFFICERS,
     "Account.apiKeys": OWNERS_ADMINS,
+    "Account.topUps": OWNERS_ADMINS,  # and the holder of a personal account
+    "Mutation.startTopUp": PEOPLE,  # then: holder or owner of the active account
 }
 
 

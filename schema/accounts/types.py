@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from schema.connections import Connection, invalid_input, page, page_size
 from schema.kyc.types import KycDocument, KycTier
 from schema.ledger.types import Wallet
 from schema.money import to_money
@@ -22,6 +23,7 @@ from schema.permissions import (
     member_or_admin,
     policy,
 )
+from schema.topup.schema import TopUp
 from schema.webhooks.schema import WebhookEndpoint
 from server.accounts import api_keys, services
 from server.accounts.models import Account as AccountRow
@@ -31,6 +33,9 @@ from server.accounts.models import ApiKey as ApiKeyRow
 from server.accounts.models import MemberRole as MemberRoleValue
 from server.accounts.models import User as UserRow
 from server.currencies.models import Currency as CurrencyRow
+from server.currencies.services import currencies_by_codes
+from server.ledger.errors import LedgerError
+from server.topup import services as topups
 from server.webhooks.services import endpoints_of
 
 AccountKind = strawberry.enum(AccountKindValue, name="AccountKind")
@@ -210,6 +215,20 @@ class Account(RowNode, relay.Node):
     async def kyc_documents(self, info: Info) -> list[KycDocument]:
         documents = await info.context.loaders.kyc_documents.load(self.row.id)
         return [KycDocument(row=row) for row in documents]
+
+    @field(
+        rule=AnyOf(AccountRole([HOLDER, OWNER], None), ALL_ADMINS),
+        description="Currency bought by card for this account, newest first; `first` 1 to 100.",
+    )
+    async def top_ups(self, first: int, after: str | None = None) -> Connection[TopUp]:
+        try:
+            rows, more = await topups.top_ups_of(self.row.id, page_size(first), after)
+        except LedgerError:
+            raise invalid_input("after is not a cursor of this list") from None
+        currencies = await currencies_by_codes({row.currency for row in rows})
+        return page(
+            rows, more, lambda row: TopUp(row=row, decimals=currencies[row.currency].decimals)
+        )
 
     @field(rule=AnyOf(AccountRole([OWNER, MANAGER], None), ALL_ADMINS))
     async def members(self, info: Info) -> list[Member]:

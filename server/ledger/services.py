@@ -65,6 +65,11 @@ async def _tier(account_id: int, currency: Currency) -> Any:
     return next((t for t in await tiers_of(currency.id) if t.level == level), None)
 
 
+async def tier_of(account: Account, currency: Currency) -> Any:
+    """The KYC tier the account is at in that currency now (None: no tier applies)."""
+    return await _tier(account.id, currency)
+
+
 async def _limits(account: Account, currency: Currency) -> tuple[Limits, int | None]:
     """What the payer's tier allows, read before the transaction starts."""
     tier = await _tier(account.id, currency)
@@ -175,6 +180,30 @@ async def issue(
         None,
         {"to": to.id, "amount_cents": amount_cents, "currency": currency.code},
     )
+
+
+async def mint(
+    to: Account,
+    currency: Currency,
+    amount_cents: int,
+    reason: str,
+    idempotency_key: str,
+    also: AlsoWrite | None = None,
+) -> dict[str, Any]:
+    """Mints from the issuer for money already received outside (a confirmed card top-up):
+    no tier check here, the limits were checked when the payment started and the money is
+    taken. Once per idempotency key; `also` writes in the same transaction."""
+    if to.kind == AccountKind.ISSUER:
+        raise LedgerError("RECIPIENT_NOT_FOUND", "to", "the issuer cannot be paid")
+    transfer = Transfer(
+        kind=EntryKind.TOPUP,
+        currency=currency.code,
+        from_account_id=currency.issuer_account_id,  # type: ignore[attr-defined]
+        to_account_id=to.id,
+        amount_cents=amount_cents,
+        reason=reason,
+    )
+    return await transfer_money(transfer, idempotency_key, also=also)
 
 
 async def redeem(
