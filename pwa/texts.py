@@ -95,6 +95,65 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "No pagar y volver a la tienda",
         "en": "Don't pay, back to the shop",
     },
+    "buy_title": {"ca": "Compra {currency}", "es": "Compra {currency}", "en": "Buy {currency}"},
+    "buy_intro": {
+        "ca": "Paga amb targeta: 1 {currency} = 1 €. Mínim {minimum}.",
+        "es": "Paga con tarjeta: 1 {currency} = 1 €. Mínimo {minimum}.",
+        "en": "Pay by card: 1 {currency} = 1 €. At least {minimum}.",
+    },
+    "buy_amount": {"ca": "Import", "es": "Importe", "en": "Amount"},
+    "buy_submit": {"ca": "Continua al pagament", "es": "Continuar al pago", "en": "Go to payment"},
+    "buy_going": {"ca": "Un moment…", "es": "Un momento…", "en": "One moment…"},
+    "sign_in_to_buy": {
+        "ca": "Entra al moneder per comprar.",
+        "es": "Entra en el monedero para comprar.",
+        "en": "Sign in to your wallet to buy.",
+    },
+    "topup_PENDING": {
+        "ca": "Esperant la confirmació del banc…",
+        "es": "Esperando la confirmación del banco…",
+        "en": "Waiting for the bank's confirmation…",
+    },
+    "topup_SUCCEEDED": {
+        "ca": "Fet: {amount} al teu moneder.",
+        "es": "Hecho: {amount} en tu monedero.",
+        "en": "Done: {amount} in your wallet.",
+    },
+    "topup_FAILED": {
+        "ca": "El pagament no s'ha fet. No s'ha cobrat res.",
+        "es": "El pago no se ha hecho. No se ha cobrado nada.",
+        "en": "The payment was not made. Nothing was charged.",
+    },
+    "topup_EXPIRED": {
+        "ca": "El pagament no s'ha completat a temps. No s'ha cobrat res.",
+        "es": "El pago no se completó a tiempo. No se ha cobrado nada.",
+        "en": "The payment was not completed in time. Nothing was charged.",
+    },
+    "topup_missing": {
+        "ca": "No trobem aquesta compra.",
+        "es": "No encontramos esta compra.",
+        "en": "We cannot find this purchase.",
+    },
+    "buy_again": {"ca": "Compra'n més", "es": "Comprar más", "en": "Buy more"},
+}
+
+# Errors of a top-up, where the payment words below would mislead.
+TOP_UP_PROBLEMS: dict[str, dict[str, str]] = {
+    "INVALID_AMOUNT": {
+        "ca": "Posa un import d'almenys {minimum}, amb dos decimals com a màxim.",
+        "es": "Pon un importe de al menos {minimum}, con dos decimales como máximo.",
+        "en": "Enter at least {minimum}, with at most two decimals.",
+    },
+    "LIMIT_EXCEEDED": {
+        "ca": "Aquest import supera el límit del teu nivell de verificació.",
+        "es": "Este importe supera el límite de tu nivel de verificación.",
+        "en": "This amount is over your verification level's limit.",
+    },
+    "KYC_REQUIRED": {
+        "ca": "Verifica la teva identitat al perfil abans de comprar.",
+        "es": "Verifica tu identidad en el perfil antes de comprar.",
+        "en": "Verify your identity in your profile before buying.",
+    },
 }
 
 # What the API's error codes mean, for the person who caused them.

@@ -9,13 +9,14 @@ from reactpy import component, html, use_async_effect, use_location, use_scope, 
 
 from pwa.account_links import AcceptInvitation, ResetPassword, VerifyEmail, token_from
 from pwa.pay_order import PayOrder
+from pwa.top_up import BuyCurrency, TopUpOutcome
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
 
 
-LINK_PAGES = ("verify-email", "reset-password", "invitation")
+LINK_PAGES = ("verify-email", "reset-password", "invitation", "top-up")
 
 
 def _currency_code(scope: dict[str, Any], path: str) -> str:
@@ -31,6 +32,11 @@ def _link_page(scope: dict[str, Any], path: str, query: str, language: str) -> A
     parts = [part for part in path.split("/") if part]
     if len(parts) == 2 and parts[0] == "pay":
         return PayOrder(scope, parts[1], language, query)
+    if len(parts) >= 2 and parts[:2] == ["wallet", "top-up"]:
+        code = runtime_from_scope(scope).settings.default_currency
+        if len(parts) == 3:  # back from the card payment
+            return TopUpOutcome(scope, parts[2], code, language)
+        return BuyCurrency(scope, code, language, query)
     page = path.rstrip("/").rsplit("/", 1)[-1]
     if page == "verify-email":
         return VerifyEmail(scope, token_from(query), language)

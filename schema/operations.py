@@ -8,7 +8,7 @@ queries. Running one here goes through the very schema integrators use.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import MutableMapping
+from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -72,3 +72,28 @@ async def execute(
     if result.errors:
         raise OperationError("; ".join(error.message for error in result.errors))
     return result.data or {}
+
+
+async def subscribe(
+    scope: MutableMapping[str, Any],
+    operation: Operation,
+    variables: dict[str, Any] | None = None,
+) -> AsyncIterator[dict[str, Any]]:
+    """Each result of a named subscription for this connection, as it comes; the same
+    subscription integrators open over WebSocket, permissions re-checked per event."""
+    runtime = runtime_from_scope(scope)
+    results = await runtime.schema.subscribe(
+        operation.document,
+        variable_values=variables or {},
+        operation_name=operation.name,
+        context_value=await build_context(runtime, scope),
+    )
+    if not hasattr(results, "__aiter__"):  # refused before it started
+        raise OperationError("; ".join(e.message for e in results.errors or []))
+    try:
+        async for result in results:
+            if result.errors:
+                raise OperationError("; ".join(error.message for error in result.errors))
+            yield result.data or {}
+    finally:
+        await results.aclose()

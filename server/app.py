@@ -132,6 +132,8 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/wallet/verify-email", pages.wallet),
             Route("/wallet/reset-password", pages.wallet),
             Route("/wallet/invitation", pages.wallet),
+            Route("/wallet/top-up", pages.wallet),
+            Route("/wallet/top-up/{top_up_id}", pages.wallet),
             Route("/wallet/manifest.webmanifest", pages.manifest),
             Route("/wallet/sign-in", wallet_session.sign_in, methods=["POST"]),
             Route("/wallet/sign-out", wallet_session.sign_out, methods=["POST"]),

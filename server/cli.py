@@ -82,7 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         configure_logging(
-            settings.log_level, settings.log_format, [settings.secret_key, settings.smtp_password]
+            settings.log_level,
+            settings.log_format,
+            [settings.secret_key, settings.smtp_password, settings.redsys_secret_key],
         )
         if args.command == "run":
             if settings.is_production:

@@ -131,6 +131,8 @@ def test_run_refuses_production_mode() -> None:
         "REC_MONGODB_URL": "mongodb://127.0.0.1:1/",
         "REC_SMTP_HOST": "127.0.0.1",
         "REC_PUBLIC_URL": "https://rec.example.org",
+        "REC_REDSYS_MERCHANT_CODE": "999008881",
+        "REC_REDSYS_SECRET_KEY": "sq7HjrUOBfKmC576ILgskD5srU870gJ7",
     }
     done = run_rec("run", env=env)
     assert done.returncode == 2

@@ -40,8 +40,11 @@ def _key() -> str:
     return uuid.uuid4().hex
 
 
-def _person(url: str, officer: GraphQLClient | None = None, tier: int = 2) -> GraphQLClient:
-    person = register(url, f"m{uuid.uuid4().hex[:10]}@example.org", PASSWORD, "Maria Pujol")
+def _person(
+    url: str, officer: GraphQLClient | None = None, tier: int = 2, email: str | None = None
+) -> GraphQLClient:
+    email = email or f"m{uuid.uuid4().hex[:10]}@example.org"
+    person = register(url, email, PASSWORD, "Maria Pujol")
     person.mutate(
         "setPaymentPin",
         """mutation($input: SetPaymentPinInput!) {

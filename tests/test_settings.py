@@ -3,8 +3,15 @@ from pathlib import Path
 import pytest
 
 from server.settings import Settings, SettingsError
+from server.topup import provider_for
+from server.topup.redsys import RedsysProvider
 
 SECRET = "x" * 40
+# Redsys' published test merchant (its integration guide's examples).
+REDSYS = {
+    "REC_REDSYS_MERCHANT_CODE": "999008881",
+    "REC_REDSYS_SECRET_KEY": "sq7HjrUOBfKmC576ILgskD5srU870gJ7",
+}
 
 
 def test_development_defaults_need_no_variables(tmp_path: Path) -> None:
@@ -43,6 +50,7 @@ def test_production_turns_graphiql_and_introspection_off_unless_enabled() -> Non
         "REC_MONGODB_URL": "mongodb://db/",
         "REC_SMTP_HOST": "smtp.example.org",
         "REC_PUBLIC_URL": "https://rec.example.org",
+        **REDSYS,
     }
     assert Settings.from_env(env).graphiql is False
     assert Settings.from_env({**env, "REC_GRAPHIQL": "true"}).graphiql is True
@@ -129,7 +137,12 @@ def test_production_sends_real_mail_and_needs_an_smtp_host() -> None:
     with pytest.raises(SettingsError, match="REC_SMTP_HOST is required"):
         Settings.from_env(env)
     settings = Settings.from_env(
-        {**env, "REC_SMTP_HOST": "smtp.example.org", "REC_PUBLIC_URL": "https://rec.example.org"}
+        {
+            **env,
+            **REDSYS,
+            "REC_SMTP_HOST": "smtp.example.org",
+            "REC_PUBLIC_URL": "https://rec.example.org",
+        }
     )
     assert settings.mail_backend == "smtp" and settings.smtp_port == 587
 
@@ -167,6 +180,32 @@ def test_the_public_address_is_used_for_links(tmp_path: Path) -> None:
         "REC_DATABASE_URL": "postgres://db/rec",
         "REC_MONGODB_URL": "mongodb://db/",
         "REC_SMTP_HOST": "smtp.example.org",
+        **REDSYS,
     }
     with pytest.raises(SettingsError, match="REC_PUBLIC_URL is required in production"):
         Settings.from_env(production)
+
+
+def test_card_payments_go_through_redsys_in_production_and_the_sandbox_elsewhere() -> None:
+    production = {
+        "REC_MODE": "production",
+        "REC_SECRET_KEY": SECRET,
+        "REC_DATABASE_URL": "postgres://db/rec",
+        "REC_MONGODB_URL": "mongodb://db/",
+        "REC_SMTP_HOST": "smtp.example.org",
+        "REC_PUBLIC_URL": "https://rec.example.org",
+    }
+    with pytest.raises(SettingsError, match="needs REC_REDSYS_MERCHANT_CODE, REC_REDSYS_SECRET"):
+        Settings.from_env(production)
+    with pytest.raises(SettingsError, match="charges no card: not allowed in production"):
+        Settings.from_env({**production, **REDSYS, "REC_PAYMENT_PROVIDER": "sandbox"})
+    settings = Settings.from_env({**production, **REDSYS})
+    assert settings.payment_provider == "redsys" and settings.redsys_environment == "test"
+    provider = provider_for(settings)
+    assert isinstance(provider, RedsysProvider) and provider.name == "redsys"
+    assert "sq7H" not in repr(settings) + repr(provider)  # the key is never shown
+    development = Settings.from_env({"REC_SECRET_KEY": SECRET})
+    assert development.payment_provider == "sandbox"
+    assert provider_for(development).name == "sandbox"
+    with pytest.raises(SettingsError, match="REC_PAYMENT_PROVIDER must be one of"):
+        Settings.from_env({"REC_SECRET_KEY": SECRET, "REC_PAYMENT_PROVIDER": "paypal"})

@@ -21,10 +21,11 @@ from strawberry import relay
 from server.settings import Settings
 from server.topup.sandbox import OUTCOME_FIELDS, sandbox_key, sign
 from tests.conftest import LiveServer, rec_env, run_rec, served, server_settings
+from tests.helpers.browser import PageWatch
 from tests.helpers.graphql import GraphQLClient, demo_admin, make_admin
 from tests.helpers.live import next_message, subscription
 from tests.helpers.waiting import until
-from tests.test_ledger_api import ME, _person
+from tests.test_ledger_api import ME, PASSWORD, _person
 
 START = """mutation($input: StartTopUpInput!) { startTopUp(input: $input) {
   topUp { id status redirectUrl amount { amount currency } charged { amount currency }
@@ -331,3 +332,49 @@ def test_the_ledger_verifies_after_all_of_it(live: LiveServer, settings: Setting
     done = run_rec("ledger", "verify", env=rec_env(settings))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ledger verified" in done.stdout
+
+
+async def test_in_the_wallet_a_resident_buys_rec_and_sees_them_arrive(
+    live: LiveServer, officer: GraphQLClient, page: PageWatch
+) -> None:
+    """Real Chromium: sign in on the buy screen, a too-small amount refused in Catalan,
+    the sandbox's card page, the success card, and back in the wallet the outcome and the
+    new balance appear by themselves."""
+    email = f"m{uuid.uuid4().hex[:10]}@example.org"
+    person = _person(live.url, officer, tier=1, email=email)
+    browser = page.page
+    await browser.goto(f"{live.url}/wallet/top-up")
+    await browser.fill("input[name=email]", email)
+    await browser.fill("input[name=password]", PASSWORD)
+    await browser.click("form button[type=submit]")
+    amount = browser.get_by_test_id("buy-amount")
+    await amount.wait_for(timeout=15000)
+    assert "0.00 REC" in await browser.get_by_test_id("buy-balance").inner_text()
+
+    await amount.fill("2")
+    await browser.click("[data-testid=buy-submit]")
+    problem = browser.get_by_test_id("buy-problem")
+    await problem.wait_for(timeout=15000)
+    assert await problem.inner_text() == (
+        "Posa un import d'almenys 5.00 REC, amb dos decimals com a màxim."
+    )
+    assert await amount.input_value() == "2"  # nothing typed is lost
+
+    await amount.fill("25,50")
+    await browser.click("[data-testid=buy-submit]")
+    await browser.wait_for_url(f"{live.url}/sandbox/card", timeout=15000)
+    assert "SANDBOX" in await browser.get_by_test_id("sandbox-banner").inner_text()
+    await browser.fill("#card", "4242 4242 4242 4242")
+    await browser.click("form button[type=submit]")
+    await browser.wait_for_url(re.compile(r".*/wallet/top-up/[0-9a-f]{24}$"), timeout=15000)
+    status = browser.locator("[data-testid=topup-status][data-status=SUCCEEDED]")
+    await status.wait_for(timeout=15000)
+    assert await status.inner_text() == "Fet: 25.50 REC al teu moneder."
+    balance = browser.get_by_test_id("topup-balance")
+    await browser.wait_for_function(
+        "() => document.querySelector('[data-testid=topup-balance]')?.innerText.includes('25.50')",
+        timeout=15000,
+    )
+    assert "25.50 REC" in await balance.inner_text()
+    assert _balance(person) == Decimal("25.50")
+    assert page.remote_requests == [] and page.errors == []

@@ -5,7 +5,9 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
+from strawberry.types import Info
 
+from schema.money import Money, to_money
 from schema.permissions import PUBLIC, policy
 from server.currencies.models import Currency as CurrencyRow
 
@@ -42,6 +44,12 @@ class Currency(relay.Node):
     @classmethod
     def resolve_id(cls, root: Currency, *, info: Any) -> str:
         return root.code
+
+    @strawberry.field(description="The smallest card top-up (one unit is one euro).")
+    def top_up_minimum(self, info: Info) -> Money:
+        branding = info.context.runtime.brandings.get(self.code)
+        units = branding.theme.topup_minimum if branding else 1
+        return to_money(units * 10**self.decimals, self.code, self.decimals)
 
     @classmethod
     def from_row(cls, row: CurrencyRow) -> Currency:
