@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
 
+from admin_ui.treasury import Treasury
 from schema.operations import OperationError, execute, load_operations
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
@@ -187,6 +188,7 @@ def AdminPanel():  # type: ignore[no-untyped-def]
         {"className": "admin-shell", "data-testid": "admin-home"},
         header,
         _currencies(state["currencies"]),
+        Treasury(scope, "TREASURER" in viewer["adminRoles"]),
         _outbox([e["node"] for e in state["sandboxOutbox"]["edges"]])
         if "sandboxOutbox" in state
         else "",

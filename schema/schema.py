@@ -26,6 +26,7 @@ from schema.permissions import Anyone, field
 from schema.persisted import PersistedQueries
 from schema.pos.schema import PaymentOrder, PosMutations, PosQueries, PosSubscriptions
 from schema.text import RefuseUnstorableText
+from schema.topup.redemption import Redemption, RedemptionMutations, RedemptionQueries
 from schema.topup.schema import TopUp, TopUpMutations
 from schema.webhooks.schema import (
     DeliveryMutations,
@@ -48,11 +49,20 @@ NODE_TYPES: list[type] = [
     WebhookEndpoint,
     WebhookDelivery,
     TopUp,
+    Redemption,
 ]
 
 
 @strawberry.type
-class Query(CurrencyQueries, AccountQueries, KycQueries, LedgerQueries, PosQueries, EventQueries):
+class Query(
+    CurrencyQueries,
+    AccountQueries,
+    KycQueries,
+    LedgerQueries,
+    PosQueries,
+    EventQueries,
+    RedemptionQueries,
+):
     @field(rule=Anyone(), description="Any object the viewer may see, by its ID; null otherwise.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         try:
@@ -75,6 +85,7 @@ class Mutation(
     WebhookMutations,
     DeliveryMutations,
     TopUpMutations,
+    RedemptionMutations,
 ):
     pass
 

@@ -140,6 +140,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Account.apiKeys": OWNERS_ADMINS,
     "Account.topUps": OWNERS_ADMINS,  # and the holder of a personal account
     "Mutation.startTopUp": PEOPLE,  # then: holder or owner of the active account
+    "Query.redemptions": ADMINS,
+    "Account.redemptions": OWNERS_ADMINS,
+    "Mutation.requestRedemption": PEOPLE,  # then: owners of the business account
+    "Mutation.approveRedemption": TREASURERS,
+    "Mutation.rejectRedemption": TREASURERS,
+    "Mutation.recordRedemptionPayout": TREASURERS,
 }
 
 

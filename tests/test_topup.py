@@ -18,11 +18,19 @@ import pytest
 from pymongo import MongoClient
 from strawberry import relay
 
+from server.accounts import totp
+from server.demo import saved_sign_ins
 from server.settings import Settings
 from server.topup.sandbox import OUTCOME_FIELDS, sandbox_key, sign
 from tests.conftest import LiveServer, rec_env, run_rec, served, server_settings
 from tests.helpers.browser import PageWatch
-from tests.helpers.graphql import GraphQLClient, demo_admin, make_admin
+from tests.helpers.graphql import (
+    GraphQLClient,
+    business_account,
+    demo_admin,
+    make_admin,
+    register,
+)
 from tests.helpers.live import next_message, subscription
 from tests.helpers.waiting import until
 from tests.test_ledger_api import ME, PASSWORD, _person
@@ -328,6 +336,127 @@ def test_bad_requests_say_why_and_change_nothing(live: LiveServer, officer: Grap
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+REQUEST_REDEMPTION = """mutation($input: RequestRedemptionInput!) { requestRedemption(
+  input: $input) { redemption { id status amount { amount } payout { amount currency } iban }
+  errors { field code message } } }"""
+DECIDE = """mutation($input: %sInput!) { %s(input: $input) {
+  redemption { id status bankReference reason } errors { field code message } } }"""
+SHOP_BALANCE = """query($id: ID!) { node(id: $id) { ... on Account {
+  wallet(currency: "REC") { balance { amount } }
+  redemptions(first: 10) { edges { node { id status } } } } } }"""
+SHOP_HANDLE = """query($id: ID!) { node(id: $id) { ... on Account { handle } } }"""
+IBAN = "ES91 2100 0418 4502 0005 1332"  # the Spanish IBAN example of the ECBS standard
+
+
+@pytest.fixture(scope="module")
+def treasurer(live: LiveServer) -> GraphQLClient:
+    return demo_admin(live.url, live.data_dir, "treasurer")
+
+
+def _shop_with(live: LiveServer, treasurer: GraphQLClient, amount: str) -> tuple[Any, str]:
+    owner = register(live.url, f"s{uuid.uuid4().hex[:10]}@example.org", PASSWORD, "Pau Ferrer")
+    shop = business_account(owner, f"Ferreteria {uuid.uuid4().hex[:4]}", "shop")
+    treasurer.mutate(
+        "issueFunds",
+        """mutation($input: IssueFundsInput!) { issueFunds(input: $input) {
+        transaction { id } errors { field code message } } }""",
+        {
+            "to": shop["id"],
+            "amount": amount,
+            "currency": "REC",
+            "reason": "takings",
+            "idempotencyKey": uuid.uuid4().hex,
+        },
+    )
+    return owner, shop["id"]
+
+
+def _request(owner: GraphQLClient, shop_id: str, amount: str, iban: str = IBAN) -> dict[str, Any]:
+    return owner.data(
+        REQUEST_REDEMPTION,
+        {
+            "input": {
+                "accountId": shop_id,
+                "amount": amount,
+                "currency": "REC",
+                "iban": iban,
+                "holderName": "Pau Ferrer i Fills SL",
+                "idempotencyKey": uuid.uuid4().hex,
+            }
+        },
+    )["requestRedemption"]
+
+
+def _shop_balance(owner: GraphQLClient, shop_id: str) -> str:
+    node = owner.data(SHOP_BALANCE, {"id": shop_id})["node"]
+    return node["wallet"]["balance"]["amount"]
+
+
+def test_a_shop_redeems_and_a_treasurer_approves_pays_or_rejects(
+    live: LiveServer, treasurer: GraphQLClient
+) -> None:
+    owner, shop_id = _shop_with(live, treasurer, "100.00")
+    bad = _request(owner, shop_id, "10.00", iban="ES91 2100 0418 4502 0005 1333")
+    assert bad["redemption"] is None and bad["errors"][0]["field"] == "iban"
+    too_much = _request(owner, shop_id, "100.01")
+    assert too_much["errors"][0]["code"] == "INSUFFICIENT_FUNDS"
+    assert _shop_balance(owner, shop_id) == "100.00"
+
+    asked = _request(owner, shop_id, "60.00")
+    assert asked["errors"] == []
+    redemption = asked["redemption"]
+    assert redemption["status"] == "REQUESTED"
+    assert redemption["iban"] == "ES9121000418450200051332"
+    assert redemption["payout"] == {"amount": "60.00", "currency": "EUR"}
+    assert _shop_balance(owner, shop_id) == "40.00"  # held until a treasurer decides
+
+    queue = treasurer.data(
+        """{ redemptions(status: REQUESTED, first: 100) { edges { node { id } } } }"""
+    )["redemptions"]["edges"]
+    assert redemption["id"] in [edge["node"]["id"] for edge in queue]
+    # Only treasurers decide; the owner cannot approve their own cash-out.
+    assert (
+        owner.refusal(
+            DECIDE % ("Redemption", "approveRedemption"), {"input": {"id": redemption["id"]}}
+        )
+        == "FORBIDDEN"
+    )
+    approve = DECIDE % ("Redemption", "approveRedemption")
+    approved = treasurer.mutate("approveRedemption", approve, {"id": redemption["id"]})
+    assert approved["redemption"]["status"] == "APPROVED"
+    twice = treasurer.data(approve, {"input": {"id": redemption["id"]}})["approveRedemption"]
+    assert twice["errors"][0]["code"] == "INVALID_INPUT"
+    pay = DECIDE % ("RecordRedemptionPayout", "recordRedemptionPayout")
+    paid = treasurer.mutate(
+        "recordRedemptionPayout", pay, {"id": redemption["id"], "bankReference": "TRF-2026-0042"}
+    )["redemption"]
+    assert paid["status"] == "PAID" and paid["bankReference"] == "TRF-2026-0042"
+    assert _shop_balance(owner, shop_id) == "40.00"
+
+    second = _request(owner, shop_id, "25.00")["redemption"]
+    reject = DECIDE % ("RejectRedemption", "rejectRedemption")
+    no_reason = treasurer.data(reject, {"input": {"id": second["id"], "reason": " "}})
+    assert no_reason["rejectRedemption"]["errors"][0]["field"] == "reason"
+    rejected = treasurer.mutate(
+        "rejectRedemption", reject, {"id": second["id"], "reason": "the IBAN holder differs"}
+    )["redemption"]
+    assert rejected["status"] == "REJECTED"
+    assert _shop_balance(owner, shop_id) == "40.00"  # the 25.00 came back
+    mine = owner.data(SHOP_BALANCE, {"id": shop_id})["node"]["redemptions"]["edges"]
+    assert [edge["node"]["status"] for edge in mine] == ["REJECTED", "PAID"]
+    audit = demo_admin(live.url, live.data_dir, "superadmin").data(
+        """{ auditLog(first: 20, targetType: "redemption") { edges { node { action } } } }"""
+    )["auditLog"]["edges"]
+    actions = [edge["node"]["action"] for edge in audit]
+    for action in (
+        "redemption.request",
+        "redemption.approve",
+        "redemption.pay",
+        "redemption.reject",
+    ):
+        assert action in actions
+
+
 def test_the_ledger_verifies_after_all_of_it(live: LiveServer, settings: Settings) -> None:
     done = run_rec("ledger", "verify", env=rec_env(settings))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -377,4 +506,34 @@ async def test_in_the_wallet_a_resident_buys_rec_and_sees_them_arrive(
     )
     assert "25.50 REC" in await balance.inner_text()
     assert _balance(person) == Decimal("25.50")
+    assert page.remote_requests == [] and page.errors == []
+
+
+async def test_in_the_admin_panel_a_treasurer_approves_and_records_the_payout(
+    live: LiveServer, treasurer: GraphQLClient, page: PageWatch
+) -> None:
+    owner, shop_id = _shop_with(live, treasurer, "80.00")
+    redemption = _request(owner, shop_id, "30.00")["redemption"]
+    handle = owner.data(SHOP_HANDLE, {"id": shop_id})["node"]["handle"]
+    entry = next(e for e in saved_sign_ins(live.data_dir) if e["role"] == "treasurer")
+    browser = page.page
+    await browser.goto(live.url + "/admin/")
+    await browser.fill("input[name=email]", entry["email"])
+    await browser.fill("input[name=password]", entry["password"])
+    # The next step's code: this step's may be spent by the API sign-in above.
+    code = totp.code_at(entry["totp_secret"], totp.current_step() + 1)
+    await browser.fill("input[name=totp]", code)
+    await browser.click("button[type=submit]")
+    row = browser.get_by_test_id(f"redemption-{handle}")
+    await row.wait_for(timeout=15000)
+    assert "30.00 REC" in await row.inner_text() and IBAN.replace(" ", "") in await row.inner_text()
+    await row.get_by_test_id("approve").click()
+    approved = browser.locator(f"[data-testid=redemption-{handle}][data-status=APPROVED]")
+    await approved.wait_for(timeout=15000)
+    await approved.get_by_test_id("bank-reference").fill("TRF-77")
+    await approved.get_by_test_id("record-payout").click()
+    await approved.wait_for(state="detached", timeout=15000)  # paid: off the lists
+    mine = owner.data(SHOP_BALANCE, {"id": shop_id})["node"]
+    assert mine["redemptions"]["edges"][0]["node"] == {"id": redemption["id"], "status": "PAID"}
+    assert mine["wallet"]["balance"]["amount"] == "50.00"
     assert page.remote_requests == [] and page.errors == []

@@ -23,6 +23,7 @@ from schema.permissions import (
     member_or_admin,
     policy,
 )
+from schema.topup.redemption import Redemption, account_redemptions
 from schema.topup.schema import TopUp
 from schema.webhooks.schema import WebhookEndpoint
 from server.accounts import api_keys, services
@@ -229,6 +230,13 @@ class Account(RowNode, relay.Node):
         return page(
             rows, more, lambda row: TopUp(row=row, decimals=currencies[row.currency].decimals)
         )
+
+    @field(
+        rule=AnyOf(AccountRole([OWNER], None), ALL_ADMINS),
+        description="Its cash-outs to a bank account, newest first; `first` 1 to 100.",
+    )
+    async def redemptions(self, first: int, after: str | None = None) -> Connection[Redemption]:
+        return await account_redemptions(self.row.id, first, after)
 
     @field(rule=AnyOf(AccountRole([OWNER, MANAGER], None), ALL_ADMINS))
     async def members(self, info: Info) -> list[Member]:

@@ -1,0 +1,292 @@
+"""Shops turning currency back into euros: requestRedemption (owners), the treasurers'
+approveRedemption, rejectRedemption and recordRedemptionPayout, and the lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.connections import Connection, invalid_input, page, page_size
+from schema.errors import MutationError, error, from_domain
+from schema.money import Money, parse_amount, to_money
+from schema.permissions import (
+    READ_ONLY_ADMIN_ROLES,
+    THROUGH_PARENT,
+    Admin,
+    SignedIn,
+    decode_account_id,
+    field,
+    member_or_admin,
+    mutation,
+    policy,
+)
+from server.accounts.models import Account as AccountRow
+from server.accounts.models import AdminRole
+from server.currencies.services import currencies_by_codes, get_currency
+from server.ledger.errors import LedgerError
+from server.topup import redemption as redemptions
+from server.topup.redemption_models import Redemption as RedemptionRow
+from server.topup.redemption_models import RedemptionStatus as StatusValue
+
+if TYPE_CHECKING:
+    from schema.accounts.types import Account
+
+TREASURER = Admin([AdminRole.TREASURER])
+ALL_ADMINS = Admin(READ_ONLY_ADMIN_ROLES)  # support reads too
+
+
+@strawberry.enum(
+    description="REQUESTED: the amount is held out of the wallet. APPROVED: burned, the bank "
+    "transfer is owed. PAID: the transfer was made. REJECTED: the amount went back."
+)
+class RedemptionStatus(Enum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    PAID = "PAID"
+    REJECTED = "REJECTED"
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="A business account's currency paid back in euros to its bank.")
+class Redemption(relay.Node):
+    row: strawberry.Private[RedemptionRow]
+    decimals: strawberry.Private[int]
+
+    @classmethod
+    def resolve_id(cls, root: Any, *, info: Any) -> str:
+        return str(root.row.id)
+
+    @strawberry.field
+    def status(self) -> RedemptionStatus:
+        return RedemptionStatus(str(self.row.status))
+
+    @strawberry.field
+    def amount(self) -> Money:
+        return to_money(self.row.amount_cents, self.row.currency, self.decimals)
+
+    @strawberry.field(description="What the bank transfer pays (one unit is one euro).")
+    def payout(self) -> Money:
+        return to_money(self.row.amount_cents * 10 ** (2 - self.decimals), "EUR", 2)
+
+    @strawberry.field
+    async def account(
+        self, info: Info
+    ) -> Annotated[Account, strawberry.lazy("schema.accounts.types")] | None:
+        from schema.accounts.types import Account
+
+        row = await info.context.loaders.accounts.load(self.row.account_id)
+        return Account(row=row) if row else None
+
+    @strawberry.field(description="Where the euros go, compact (no spaces).")
+    def iban(self) -> str:
+        return self.row.iban
+
+    @strawberry.field
+    def holder_name(self) -> str:
+        return self.row.holder_name
+
+    @strawberry.field(description="Why it was rejected.")
+    def reason(self) -> str:
+        return self.row.reason
+
+    @strawberry.field(description="The bank transfer's reference, once PAID.")
+    def bank_reference(self) -> str:
+        return self.row.bank_reference
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def decided_at(self) -> datetime | None:
+        return self.row.decided_at
+
+    @strawberry.field
+    def paid_at(self) -> datetime | None:
+        return self.row.paid_at
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Any, node_ids: Iterable[str], required: bool = False
+    ) -> list[Redemption | None]:
+        node_ids = list(node_ids)
+        rows = await redemptions.redemptions_by_ids(node_ids)
+        principal = info.context.principal
+        visible = {
+            key: row for key, row in rows.items() if member_or_admin(principal, row.account_id)
+        }
+        made = await of_rows(list(visible.values()))
+        by_id = {str(node.row.id): node for node in made}
+        return [by_id.get(str(rows[key].id)) if key in visible else None for key in node_ids]
+
+
+async def of_rows(rows: list[RedemptionRow]) -> list[Redemption]:
+    currencies = await currencies_by_codes({row.currency for row in rows})
+    return [Redemption(row=row, decimals=currencies[row.currency].decimals) for row in rows]
+
+
+async def _page(rows: list[RedemptionRow], more: bool) -> Connection[Redemption]:
+    made = {str(node.row.id): node for node in await of_rows(rows)}
+    return page(rows, more, lambda row: made[str(row.id)])
+
+
+@strawberry.input
+class RequestRedemptionInput:
+    account_id: strawberry.ID = strawberry.field(description="The business account cashing out.")
+    amount: str
+    currency: str
+    iban: str
+    holder_name: str
+    idempotency_key: str
+
+
+@strawberry.input
+class RedemptionInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class RejectRedemptionInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class RecordRedemptionPayoutInput:
+    id: strawberry.ID
+    bank_reference: str
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type
+class RedemptionPayload:
+    redemption: Redemption | None
+    errors: list[MutationError]
+
+
+async def _answer(row: RedemptionRow) -> RedemptionPayload:
+    return RedemptionPayload(redemption=(await of_rows([row]))[0], errors=[])
+
+
+def _key(global_id: str) -> str:
+    try:
+        kind, key = relay.from_base64(global_id)
+    except (ValueError, TypeError):
+        return ""
+    return key if kind == "Redemption" else ""
+
+
+@strawberry.type
+class RedemptionQueries:
+    @field(
+        rule=ALL_ADMINS,
+        description="Redemptions, oldest first (all, or in one status: REQUESTED is the "
+        "treasurers' queue); `first` 1 to 100.",
+    )
+    async def redemptions(
+        self, first: int, after: str | None = None, status: RedemptionStatus | None = None
+    ) -> Connection[Redemption]:
+        wanted = StatusValue(status.value) if status is not None else None
+        try:
+            rows, more = await redemptions.redemptions(wanted, page_size(first), after)
+        except LedgerError as problem:
+            raise invalid_input(problem.message) from None
+        return await _page(rows, more)
+
+
+async def account_redemptions(
+    account_id: int, first: int, after: str | None
+) -> Connection[Redemption]:
+    """An account's redemptions, newest first (Account.redemptions)."""
+    try:
+        rows, more = await redemptions.redemptions_of(account_id, page_size(first), after)
+    except LedgerError as problem:
+        raise invalid_input(problem.message) from None
+    return await _page(rows, more)
+
+
+@strawberry.type
+class RedemptionMutations:
+    @mutation(
+        rule=SignedIn(),
+        description="Asks for a business account's currency to be paid to its bank account "
+        "in euros; the amount is held out of the wallet until a treasurer decides. Owners.",
+    )
+    async def request_redemption(
+        self, info: Info, input: RequestRedemptionInput
+    ) -> RedemptionPayload:
+        account_id = decode_account_id(input.account_id)
+        account = await AccountRow.get_or_none(id=account_id) if account_id else None
+        principal = info.context.principal
+        if account is None or principal.role_in(account.id) is None:
+            missing = error("NOT_FOUND", "no such account of yours", "accountId")
+            return RedemptionPayload(redemption=None, errors=[missing])
+        currency = await get_currency(input.currency)
+        if currency is None:
+            unknown = error("NOT_FOUND", "no such currency", "currency")
+            return RedemptionPayload(redemption=None, errors=[unknown])
+        cents = parse_amount(input.amount, currency.decimals)
+        if cents is None or cents <= 0:
+            bad = error(
+                "INVALID_AMOUNT",
+                f"a positive amount with at most {currency.decimals} decimals",
+                "amount",
+            )
+            return RedemptionPayload(redemption=None, errors=[bad])
+        try:
+            row = await redemptions.request_redemption(
+                principal.user,
+                account,
+                currency,
+                cents,
+                input.iban,
+                input.holder_name,
+                input.idempotency_key,
+            )
+        except LedgerError as problem:
+            return RedemptionPayload(redemption=None, errors=from_domain(problem))
+        return await _answer(row)
+
+    @mutation(rule=TREASURER, description="Approves a REQUESTED redemption: burns the amount.")
+    async def approve_redemption(self, info: Info, input: RedemptionInput) -> RedemptionPayload:
+        try:
+            row = await redemptions.approve_redemption(info.context.principal.user, _key(input.id))
+        except LedgerError as problem:
+            return RedemptionPayload(redemption=None, errors=from_domain(problem))
+        return await _answer(row)
+
+    @mutation(
+        rule=TREASURER,
+        description="Rejects a REQUESTED redemption, saying why: the amount goes back.",
+    )
+    async def reject_redemption(
+        self, info: Info, input: RejectRedemptionInput
+    ) -> RedemptionPayload:
+        try:
+            row = await redemptions.reject_redemption(
+                info.context.principal.user, _key(input.id), input.reason
+            )
+        except LedgerError as problem:
+            return RedemptionPayload(redemption=None, errors=from_domain(problem))
+        return await _answer(row)
+
+    @mutation(
+        rule=TREASURER,
+        description="Records the bank transfer that paid an APPROVED redemption.",
+    )
+    async def record_redemption_payout(
+        self, info: Info, input: RecordRedemptionPayoutInput
+    ) -> RedemptionPayload:
+        try:
+            row = await redemptions.record_payout(
+                info.context.principal.user, _key(input.id), input.bank_reference
+            )
+        except LedgerError as problem:
+            return RedemptionPayload(redemption=None, errors=from_domain(problem))
+        return await _answer(row)
