@@ -343,6 +343,12 @@ def _banner(
             f"  Admin       {url}/admin/",
             f"  GraphQL     {url}/graphql{graphiql}",
             f"  Health      {url}/healthz   {url}/readyz",
+            f"  Buy         {url}/wallet/top-up"
+            + (
+                "  (sandbox card processor: card 4242 4242 4242 4242 succeeds)"
+                if settings.payment_provider == "sandbox"
+                else ""
+            ),
             f"  Relational  {relational}",
             f"  Documents   {documents}",
             f"  Logs        this terminal ({log_format}); document server: "
