@@ -135,6 +135,45 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "We cannot find this purchase.",
     },
     "buy_again": {"ca": "Compra'n més", "es": "Comprar más", "en": "Buy more"},
+    "welcome_intro": {
+        "ca": "El teu moneder: paga i cobra al barri.",
+        "es": "Tu monedero: paga y cobra en el barrio.",
+        "en": "Your wallet: pay and get paid in your neighbourhood.",
+    },
+    "no_account_yet": {
+        "ca": "Encara no tens compte?",
+        "es": "¿Todavía no tienes cuenta?",
+        "en": "No account yet?",
+    },
+    "create_account": {"ca": "Crea un compte", "es": "Crear una cuenta", "en": "Create an account"},
+    "your_name": {"ca": "Nom i cognoms", "es": "Nombre y apellidos", "en": "Full name"},
+    "language": {"ca": "Idioma", "es": "Idioma", "en": "Language"},
+    "registered": {
+        "ca": "Compte creat. T'hem enviat un correu per confirmar l'adreça. Ja pots entrar.",
+        "es": "Cuenta creada. Te hemos enviado un correo para confirmar la dirección. Ya puedes entrar.",
+        "en": "Account created. We sent you an email to confirm the address. You can sign in now.",
+    },
+    "hello": {"ca": "Hola, {name}", "es": "Hola, {name}", "en": "Hello, {name}"},
+    "recent_activity": {
+        "ca": "Moviments recents",
+        "es": "Movimientos recientes",
+        "en": "Recent activity",
+    },
+    "no_activity": {
+        "ca": "Encara no hi ha moviments.",
+        "es": "Todavía no hay movimientos.",
+        "en": "Nothing here yet.",
+    },
+    "nav_buy": {"ca": "Compra", "es": "Comprar", "en": "Buy"},
+    "sign_out": {"ca": "Surt", "es": "Salir", "en": "Sign out"},
+    "from_party": {"ca": "De {name}", "es": "De {name}", "en": "From {name}"},
+    "to_party": {"ca": "A {name}", "es": "A {name}", "en": "To {name}"},
+    "kind_TOPUP": {"ca": "Recàrrega", "es": "Recarga", "en": "Top-up"},
+    "kind_PAYMENT": {"ca": "Pagament", "es": "Pago", "en": "Payment"},
+    "kind_REFUND": {"ca": "Devolució", "es": "Devolución", "en": "Refund"},
+    "kind_REDEMPTION": {"ca": "Reemborsament", "es": "Reembolso", "en": "Cash-out"},
+    "kind_BONUS": {"ca": "Bonificació", "es": "Bonificación", "en": "Bonus"},
+    "kind_ADJUSTMENT": {"ca": "Ajust", "es": "Ajuste", "en": "Adjustment"},
 }
 
 # Errors of a top-up, where the payment words below would mislead.
@@ -158,6 +197,11 @@ TOP_UP_PROBLEMS: dict[str, dict[str, str]] = {
 
 # What the API's error codes mean, for the person who caused them.
 PROBLEMS: dict[str, dict[str, str]] = {
+    "EMAIL_TAKEN": {
+        "ca": "Ja hi ha un compte amb aquest correu.",
+        "es": "Ya hay una cuenta con este correo.",
+        "en": "There is already an account with this email.",
+    },
     "WRONG_PIN": {
         "ca": "El PIN no és correcte.",
         "es": "El PIN no es correcto.",

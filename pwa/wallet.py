@@ -8,6 +8,7 @@ from typing import Any
 from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
 
 from pwa.account_links import AcceptInvitation, ResetPassword, VerifyEmail, token_from
+from pwa.home import Home
 from pwa.pay_order import PayOrder
 from pwa.top_up import BuyCurrency, TopUpOutcome
 from schema.context import runtime_from_scope
@@ -78,9 +79,5 @@ def Wallet():  # type: ignore[no-untyped-def]
         ),
         html.p({"className": "tagline"}, currency["tagline"]),
         _link_page(scope, location.path, location.query_string, currency["defaultLanguage"])
-        or html.section(
-            {"className": "card"},
-            html.p({"className": "muted"}, currency["fullName"]),
-            html.p({"data-testid": "currency-symbol"}, currency["symbol"]),
-        ),
+        or Home(scope, currency, location.query_string),
     )

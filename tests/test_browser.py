@@ -8,7 +8,13 @@ from server.accounts import totp
 from server.demo import saved_sign_ins
 from tests.conftest import LiveServer
 from tests.helpers.browser import PageWatch
-from tests.helpers.graphql import LOGIN, GraphQLClient, register, token_from_database
+from tests.helpers.graphql import (
+    LOGIN,
+    GraphQLClient,
+    demo_admin,
+    register,
+    token_from_database,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -187,4 +193,63 @@ async def test_a_treasurer_sees_the_panel_but_not_the_mail_sandbox(
     await page.page.get_by_test_id("currency-REC").wait_for(timeout=15000)
     assert "treasurer" in await page.page.get_by_test_id("admin-user").inner_text()
     assert await page.page.get_by_test_id("outbox").count() == 0
+    assert page.remote_requests == [] and page.errors == []
+
+
+async def test_a_visitor_registers_signs_in_and_sees_money_arrive_live(
+    live_server: LiveServer, page: PageWatch
+) -> None:
+    browser = page.page
+    email = f"w{uuid.uuid4().hex[:10]}@example.org"
+    await browser.goto(live_server.url + "/wallet/")
+    await browser.get_by_test_id("home-sign-in").wait_for(timeout=15000)
+    await browser.click("[data-testid=show-register]")
+    await browser.fill("[data-testid=register-name]", "Núria Vidal")
+    await browser.fill("[data-testid=register-email]", email)
+    await browser.fill("[data-testid=register-password]", "short")
+    await browser.click("[data-testid=register-submit]")
+    problem = browser.get_by_test_id("register-problem")
+    await problem.wait_for(timeout=15000)
+    assert await browser.get_attribute("[data-testid=register-password]", "aria-invalid") == "true"
+    assert await browser.input_value("[data-testid=register-email]") == email  # kept
+    await browser.fill("[data-testid=register-password]", "a long enough passphrase")
+    await browser.click("[data-testid=register-submit]")
+    registered = browser.get_by_test_id("registered")
+    await registered.wait_for(timeout=15000)
+    assert "Compte creat" in await registered.inner_text()
+    assert await browser.input_value("[data-testid=sign-in-email]") == email
+    await browser.fill("[data-testid=sign-in-password]", "a long enough passphrase")
+    await browser.click("[data-testid=home-sign-in] button[type=submit]")
+    balance = browser.get_by_test_id("home-balance")
+    await balance.wait_for(timeout=15000)
+    assert await balance.inner_text() == "0,00 REC"
+    assert await browser.get_by_test_id("no-activity").count() == 1
+
+    # Money arrives from elsewhere: the screen follows without a reload.
+    treasurer = demo_admin(live_server.url, live_server.data_dir, "treasurer")
+    person = GraphQLClient(live_server.url)
+    token = person.data(LOGIN, {"input": {"email": email, "password": "a long enough passphrase"}})
+    handle = GraphQLClient(live_server.url, token["login"]["token"]).data(
+        "{ viewer { activeAccount { handle } } }"
+    )["viewer"]["activeAccount"]["handle"]
+    treasurer.mutate(
+        "issueFunds",
+        """mutation($input: IssueFundsInput!) { issueFunds(input: $input) {
+        transaction { id } errors { field code message } } }""",
+        {
+            "to": handle,
+            "amount": "1234.50",
+            "currency": "REC",
+            "reason": "cash at the office",
+            "idempotencyKey": uuid.uuid4().hex,
+        },
+    )
+    await browser.wait_for_function(
+        "() => document.querySelector('[data-testid=home-balance]').dataset.amount === '1234.50'",
+        timeout=15000,
+    )
+    assert await balance.inner_text() == "1.234,50 REC"
+    item = browser.get_by_test_id("activity-item").first
+    assert "Recàrrega" in await item.inner_text()
+    assert "+1.234,50 REC" in await item.inner_text()
     assert page.remote_requests == [] and page.errors == []
