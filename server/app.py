@@ -37,6 +37,7 @@ from schema.persisted import registry_of
 from schema.schema import build_schema
 from schema.sse import EventStream
 from schema.ws import KeepAliveTransportWS
+from server import pwa_assets
 from server.accounts.sign_in import authenticate
 from server.branding import REQUIRED_ASSETS, Branding, load_all
 from server.kyc.models import KycDocument as KycDocumentRow
@@ -135,6 +136,8 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/wallet/top-up", pages.wallet),
             Route("/wallet/top-up/{top_up_id}", pages.wallet),
             Route("/wallet/manifest.webmanifest", pages.manifest),
+            Route("/wallet/sw.js", pwa_assets.service_worker),
+            Route("/wallet/offline", pwa_assets.offline_page),
             Route("/wallet/sign-in", wallet_session.sign_in, methods=["POST"]),
             Route("/wallet/sign-out", wallet_session.sign_out, methods=["POST"]),
             Route("/admin/", pages.admin),
