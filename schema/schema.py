@@ -16,6 +16,7 @@ from schema.accounts.schema import AccountMutationRoot, AccountQueries
 from schema.accounts.types import Account, ApiKey, User
 from schema.currencies.schema import CurrencyQueries
 from schema.currencies.types import Currency
+from schema.directory.schema import DirectoryMutations, DirectoryQueries
 from schema.events import EventSubscriptions
 from schema.kyc.schema import KycMutations, KycQueries
 from schema.kyc.types import KycDocument
@@ -62,6 +63,7 @@ class Query(
     PosQueries,
     EventQueries,
     RedemptionQueries,
+    DirectoryQueries,
 ):
     @field(rule=Anyone(), description="Any object the viewer may see, by its ID; null otherwise.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -86,6 +88,7 @@ class Mutation(
     DeliveryMutations,
     TopUpMutations,
     RedemptionMutations,
+    DirectoryMutations,
 ):
     pass
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from server import clock
 from server.accounts import totp
-from server.accounts.models import AccountKind, AdminRole, MemberRole, User
+from server.accounts.models import Account, AccountKind, AdminRole, MemberRole, User
 from server.accounts.services import (
     accounts_of,
     add_member,
@@ -25,7 +26,16 @@ from server.accounts.services import (
     set_payment_pin,
 )
 from server.currencies.services import get_currency, list_currencies
-from server.directory.services import create_merchant_profile
+from server.directory import offers
+from server.directory.services import (
+    ExceptionInput,
+    WeeklyInput,
+    create_merchant_profile,
+    local_today,
+    profile_of,
+    set_opening_hours,
+    time_zone,
+)
 from server.kyc.services import set_account_level
 from server.ledger.services import issue, open_wallet
 
@@ -96,6 +106,38 @@ SHOPS = (
     ),
 )
 
+
+def _every(days: range | tuple[int, ...], opens: str, closes: str) -> list[WeeklyInput]:
+    return [WeeklyInput(day, opens, closes) for day in days]
+
+
+MONDAY_TO_SATURDAY = range(0, 6)
+# Each demo shop's week (0 is Monday), as such shops keep it in Barcelona.
+SHOP_HOURS = {
+    "Forn de Pa Sant Antoni": [
+        *_every(MONDAY_TO_SATURDAY, "07:00", "14:00"),
+        *_every(MONDAY_TO_SATURDAY, "17:00", "20:30"),
+        WeeklyInput(6, "07:30", "14:00"),
+    ],
+    "Llibreria La Central del Raval": _every(MONDAY_TO_SATURDAY, "10:00", "21:00"),
+    "Verdures Can Mercadal": [
+        *_every(MONDAY_TO_SATURDAY, "08:00", "14:00"),
+        *_every((1, 2, 3, 4), "17:00", "20:00"),
+    ],
+    # Past midnight at the weekend.
+    "Cafè de la Rambla del Poblenou": [
+        *_every((0, 1, 2, 3, 6), "08:00", "00:30"),
+        *_every((4, 5), "08:00", "02:00"),
+    ],
+}
+# Each offer starts on the day the demo is loaded and lasts that many days (None: no end).
+SHOP_OFFERS: dict[str, tuple[str, str, int | None, int | None]] = {
+    # kind, title, percent off, days
+    "Forn de Pa Sant Antoni": ("classic", "Coca de recapte i cafè per 5 REC", None, None),
+    "Llibreria La Central del Raval": ("free", "Un punt de llibre amb cada compra", None, 60),
+    "Cafè de la Rambla del Poblenou": ("percentage", "10% en esmorzars amb REC", 10, 30),
+}
+
 ADMINS = (
     ("Super Admin", SUPERADMIN_EMAIL, AdminRole.SUPERADMIN),
     ("Tresoreria", "treasurer@demo.rec.example", AdminRole.TREASURER),
@@ -136,9 +178,11 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
     residents = [
         await person(name, email, language, "resident") for name, email, language in RESIDENTS
     ]
+    shops: list[Account] = []
     for shop in SHOPS:
         owner = await person(shop.owner_name, shop.owner_email, "ca", f"owner of {shop.name}")
         account = await create_account(AccountKind.BUSINESS, shop.name)
+        shops.append(account)
         await add_member(owner, account, MemberRole.OWNER)  # type: ignore[arg-type]
         await create_merchant_profile(
             account,
@@ -189,10 +233,44 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
                 f"demo-{code}-{resident.id}",
             )
 
+    # The shops appear on the map: KYC2, their hours and offers set.
+    await _open_shops(shops, superadmin, currencies)
+
     path = data_dir / CREDENTIALS_FILE
     path.write_text(json.dumps(sign_ins, indent=2, ensure_ascii=False))
     path.chmod(0o600)
     return sign_ins
+
+
+async def _open_shops(shops: list[Account], officer: User, currencies: list[str]) -> None:
+    """The demo shops on each currency's map (KYC2, as if their documents were checked),
+    with their week's hours and their offers."""
+    for code in currencies:
+        currency = await get_currency(code)
+        assert currency is not None
+        for account in shops:
+            await set_account_level(
+                account, currency.id, 2, officer, "demo: shop documents checked in person"
+            )
+    if not currencies:
+        return
+    main = await get_currency(currencies[0])
+    assert main is not None
+    today = local_today(time_zone(main.timezone))
+    for account in shops:
+        profile = await profile_of(account.id)
+        assert profile is not None
+        # Closed on the next Christmas Day, whatever day of the week it falls on.
+        christmas = today.replace(month=12, day=25)
+        if christmas < today:
+            christmas = christmas.replace(year=today.year + 1)
+        closures = [ExceptionInput(christmas, closed=True)]
+        await set_opening_hours(profile, SHOP_HOURS.get(account.name, []), closures, today)
+        if account.name in SHOP_OFFERS:
+            kind, title, percent_off, days = SHOP_OFFERS[account.name]
+            ends_on = today + timedelta(days=days) if days is not None else None
+            offer = offers.OfferInput(kind, title, today, "", percent_off, ends_on)
+            await offers.add_offer(profile, offer, today)
 
 
 def saved_sign_ins(data_dir: Path) -> list[dict[str, str]]:

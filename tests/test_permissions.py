@@ -146,6 +146,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.approveRedemption": TREASURERS,
     "Mutation.rejectRedemption": TREASURERS,
     "Mutation.recordRedemptionPayout": TREASURERS,
+    "Query.merchants": EVERYONE,
+    "Query.merchantProfile": PEOPLE,  # then: owners, managers, administrators, else null
+    "Mutation.updateMerchantProfile": OWNERS,
+    "Mutation.setOpeningHours": OWNERS | {"manager": ALLOW},
+    "Mutation.addOffer": OWNERS | {"manager": ALLOW},
+    "Mutation.removeOffer": PEOPLE,  # then: owners and managers of its shop, else NOT_FOUND
+    "Merchant.allOffers": OWNERS_MANAGERS_ADMINS,
 }
 
 
