@@ -63,6 +63,10 @@ class Settings:
     redsys_environment: Literal["test", "production"] = "test"
     topup_check_after_s: int = 120  # a top-up without notification is asked about after this
     sandbox_notify_delay_s: int = 10  # the sandbox's "delayed notification" test card
+    # The wallet's map tiles ({z}/{x}/{y}); "" (REC_MAP_TILE_URL=none): no tiles, the
+    # markers and the list still show.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap contributors"
 
     @property
     def is_production(self) -> bool:
@@ -182,10 +186,26 @@ class Settings:
             ),
             topup_check_after_s=_int(env, "REC_TOPUP_CHECK_AFTER_S", 120, 1, 86_400),
             sandbox_notify_delay_s=_int(env, "REC_SANDBOX_NOTIFY_DELAY_S", 10, 0, 3600),
+            map_tile_url=_tile_url(env.get("REC_MAP_TILE_URL", cls.map_tile_url)),
+            map_attribution=env.get("REC_MAP_ATTRIBUTION", cls.map_attribution)[:200],
         )
         if not secret_key:  # development and test only: checked above; written last
             settings = replace(settings, secret_key=_development_secret(settings.data_dir))
         return settings
+
+
+def _tile_url(value: str) -> str:
+    """An http(s) template with {z}, {x} and {y}; `none` for a map without tiles."""
+    value = value.strip()
+    if value.lower() == "none":
+        return ""
+    if value and not (
+        re.fullmatch(r"https?://\S+", value) and all(f"{{{k}}}" in value for k in "zxy")
+    ):
+        raise SettingsError(
+            "REC_MAP_TILE_URL must be an http(s) address with {z}, {x} and {y}, or none"
+        )
+    return value
 
 
 def _choice(

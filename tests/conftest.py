@@ -112,6 +112,8 @@ def rec_env(settings: Settings, **extra: str) -> dict[str, str]:
         REC_LOG_LEVEL="INFO",
         # Test clients share one address and fire fast; tests/test_limits.py sets its own.
         REC_RATE_LIMIT_PER_MINUTE="1000000",
+        # No map tiles: a test's browser never leaves this machine.
+        REC_MAP_TILE_URL="none",
     )
     env.update(extra)
     return env
