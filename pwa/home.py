@@ -169,6 +169,9 @@ def Welcome(scope: dict[str, Any], language: str, query_string: str):  # type: i
                 text(language, "create_account"),
             ),
         ),
+        html.p(
+            html.a({"href": "/wallet/map", "data-testid": "nav-map"}, text(language, "map_title"))
+        ),
     )
 
 
@@ -249,8 +252,20 @@ def Home(scope: dict[str, Any], currency: dict[str, Any], query_string: str):  #
             html.nav(
                 {"className": "actions"},
                 html.a(
+                    {"href": "/wallet/pay", "className": "button", "data-testid": "nav-pay"},
+                    text(language, "pay_title"),
+                ),
+                html.a(
+                    {"href": "/wallet/charge", "className": "button", "data-testid": "nav-charge"},
+                    text(language, "charge_title"),
+                ),
+                html.a(
                     {"href": "/wallet/top-up", "className": "button", "data-testid": "nav-buy"},
                     text(language, "nav_buy"),
+                ),
+                html.a(
+                    {"href": "/wallet/map", "className": "button", "data-testid": "nav-map"},
+                    text(language, "map_title"),
                 ),
             ),
         ),

@@ -8,7 +8,10 @@ from typing import Any
 from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
 
 from pwa.account_links import AcceptInvitation, ResetPassword, VerifyEmail, token_from
+from pwa.charge import Charge
+from pwa.directory import Directory
 from pwa.home import Home
+from pwa.pay import Pay
 from pwa.pay_order import PayOrder
 from pwa.top_up import BuyCurrency, TopUpOutcome
 from schema.context import runtime_from_scope
@@ -17,7 +20,7 @@ from schema.operations import OperationError, execute, load_operations
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
 
 
-LINK_PAGES = ("verify-email", "reset-password", "invitation", "top-up")
+LINK_PAGES = ("verify-email", "reset-password", "invitation", "top-up", "pay", "charge", "map")
 
 
 def _currency_code(scope: dict[str, Any], path: str) -> str:
@@ -38,6 +41,12 @@ def _link_page(scope: dict[str, Any], path: str, query: str, language: str) -> A
         if len(parts) == 3:  # back from the card payment
             return TopUpOutcome(scope, parts[2], code, language)
         return BuyCurrency(scope, code, language, query)
+    if parts == ["wallet", "pay"]:
+        return Pay(scope, runtime_from_scope(scope).settings.default_currency, language, query)
+    if parts == ["wallet", "charge"]:
+        return Charge(scope, runtime_from_scope(scope).settings.default_currency, language)
+    if parts == ["wallet", "map"]:
+        return Directory(scope, runtime_from_scope(scope).settings.default_currency, language)
     page = path.rstrip("/").rsplit("/", 1)[-1]
     if page == "verify-email":
         return VerifyEmail(scope, token_from(query), language)
