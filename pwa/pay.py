@@ -29,7 +29,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from reactpy import component, event, html, use_async_effect, use_state
 
@@ -193,8 +193,12 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
         return html.p({"aria-busy": "true"}, "…")
     viewer = (sender or {}).get("viewer")
     if not viewer or not viewer["user"] or not sender or not sender["currency"]:
+        # Back to this screen after signing in, with what a scanned link prefilled.
+        asked = parse_qs(query_string.lstrip("?"))
+        kept = {k: asked[k][0][:100] for k in ("to", "amount", "memo") if asked.get(k)}
+        return_to = "/wallet/pay" + ("?" + urlencode(kept) if kept else "")
         return sign_in_card(
-            language, "/wallet/pay", "sign_in_to_pay", _error_code(query_string), "pay-sign-in"
+            language, return_to, "sign_in_to_pay", _error_code(query_string), "pay-sign-in"
         )
     language = viewer["user"]["language"] or language
     account = viewer["activeAccount"]

@@ -11,7 +11,11 @@ from starlette.responses import Response
 from pwa.wallet import OPERATIONS
 from schema import session_forms
 
-_WALLET_PAGE = re.compile(r"^/(pay/[A-Za-z0-9_-]{1,64}|wallet/[A-Za-z0-9_/-]{0,100})$")
+# A wallet page, and for the pay screen its prefilled query (a scanned pay link).
+_WALLET_PAGE = re.compile(
+    r"^/(pay/[A-Za-z0-9_-]{1,64}|wallet/[A-Za-z0-9_/-]{0,100}"
+    r"|wallet/pay\?[A-Za-z0-9_.~%&=+-]{0,400})$"
+)
 
 
 async def _next(request: Request) -> str:

@@ -39,7 +39,16 @@ REACTPY_STATIC_DIR = Path(reactpy.__file__).parent / "static"
 OFFLINE_PATH = "/wallet/offline"
 MANIFEST_PATH = "/wallet/manifest.webmanifest"
 # The wallet page's own files under /static/ (pwa/templates/wallet.html loads them).
-WALLET_STATIC = ("app.css", "wallet-offline.js", "wallet-sw-register.js")
+WALLET_STATIC = (
+    "app.css",
+    "wallet-offline.js",
+    "wallet-sw-register.js",
+    "wallet-scan.js",
+    "wallet-map.js",
+    "vendor/jsqr/jsQR.js",
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/leaflet.css",
+)
 # `import … from "./x.js"` and `import("./x.js")` in the ReactPy client's modules.
 _RELATIVE_IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["'](\.{1,2}/[^"']+)["']""")
 _ALWAYS_REVALIDATE = {"cache-control": "no-cache", "x-content-type-options": "nosniff"}

@@ -4,12 +4,14 @@ import base64
 import json
 import re
 import time
+import uuid
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 
 from tests.conftest import LiveServer
+from tests.helpers.graphql import register
 
 
 def graphql(server: LiveServer, query: str, variables: dict | None = None) -> dict:
@@ -222,3 +224,22 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(live_server: LiveSer
     )
     assert response.status_code == 413
     assert response.json() == {"error": "REQUEST_TOO_LARGE", "limit_bytes": REQUEST_BODY_MAX}
+
+
+def test_signing_in_from_a_scanned_pay_link_comes_back_to_it(live_server: LiveServer) -> None:
+    email = f"h{uuid.uuid4().hex[:10]}@example.org"
+    register(live_server.url, email, "a long enough passphrase")
+    wanted = "/wallet/pay?to=forn-de-gracia&amount=12.50&memo=pa%20i%20coca"
+    for asked, landing in (
+        (wanted, wanted),
+        ("https://elsewhere.example.org/", "/wallet/"),  # never off the wallet
+        ("/wallet/pay?to=<script>", "/wallet/"),
+    ):
+        answer = httpx.post(
+            live_server.url + "/wallet/sign-in",
+            data={"email": email, "password": "a long enough passphrase", "next": asked},
+            headers={"origin": live_server.url},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        assert answer.headers["location"] == landing
