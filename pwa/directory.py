@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, get_day_names
 from babel.numbers import format_percent
-from reactpy import component, event, html, use_async_effect, use_ref, use_state
+from reactpy import component, html, use_async_effect, use_ref, use_state
 
+from pwa.forms import chosen_value
 from pwa.i18n import locale_of
 from pwa.texts import text
 from schema.context import runtime_from_scope
@@ -425,17 +426,20 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
     language = person_language or language
     area_key = filters["bbox"] if filters["in_area"] else ""
 
-    @use_async_effect(
-        dependencies=[
-            filters["search"],
-            filters["category"],
-            filters["open_now"],
-            filters["with_offers"],
-            filters["in_area"],
-            area_key,
-            attempt,
-        ]
+    asked = (
+        filters["search"],
+        filters["category"],
+        filters["open_now"],
+        filters["with_offers"],
+        filters["in_area"],
+        area_key,
+        attempt,
     )
+    # What the list shows answers `shown`; until it answers `asked`, it is being refreshed.
+    shown, set_shown = use_state(cast(Any, None))
+    refreshing = shown != asked
+
+    @use_async_effect(dependencies=list(asked))
     async def load() -> None:
         if not first_load.current:
             await asyncio.sleep(SEARCH_PAUSE_S)  # cancelled when the filters change again
@@ -448,6 +452,7 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
         except OperationError:
             set_problem(True)
             set_loaded(True)
+            set_shown(asked)
             return
         user = (data.get("viewer") or {}).get("user") or {}
         if user.get("language"):
@@ -458,9 +463,10 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
         set_cursor(info["endCursor"] if info["hasNextPage"] else None)
         set_problem(False)
         set_loaded(True)
+        set_shown(asked)
 
     async def more(_: Any) -> None:
-        if busy or cursor is None:
+        if busy or refreshing or cursor is None:
             return
         asked_for = current.current
         set_busy(True)
@@ -497,6 +503,7 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
                 "autoComplete": "off",
                 "maxLength": SEARCH_LENGTH_MAX,
                 "placeholder": text(language, "map_search_hint"),
+                "style": {"fontWeight": "400"},
                 "value": filters["search"],
                 "data-testid": "map-search",
                 "onChange": lambda e: change("search", e["target"]["value"][:SEARCH_LENGTH_MAX]),
@@ -510,8 +517,8 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
                 "name": "category",
                 "value": filters["category"],
                 "data-testid": "map-category",
-                "style": {"font": "inherit", "padding": ".5rem .6rem"},
-                "onChange": lambda e: change("category", e["target"]["value"]),
+                "style": {"font": "inherit", "fontWeight": "400", "padding": ".5rem .6rem"},
+                "onChange": lambda e: change("category", chosen_value(e)),
             },
             html.option({"value": "", "key": "all"}, text(language, "map_all_categories")),
             *[
@@ -554,13 +561,14 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
             {"key": "intro", "className": "muted"},
             text(language, "map_intro").format(currency=currency_code),
         ),
-        html.form(
+        # Not a form: nothing to submit (the list follows as the person types), and a
+        # control's event would carry the whole form with it.
+        html.div(
             {
                 "key": "filters",
                 "role": "search",
                 "className": "card stack",
                 "data-testid": "map-filters",
-                "onSubmit": event(lambda _: None, prevent_default=True),
             },
             search_box,
             category_box,
@@ -630,13 +638,13 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
             if loaded and not problem
             else "",
         ),
-        html.div({"key": "listing"}, listing),
+        html.div({"key": "listing", "aria-busy": "true" if refreshing else "false"}, listing),
         html.button(
             {
                 "key": "more",
                 "type": "button",
                 "className": "secondary",
-                "disabled": busy,
+                "disabled": busy or refreshing,
                 "aria-controls": "map-shops",
                 "data-testid": "map-more",
                 "onClick": more,

@@ -36,3 +36,14 @@ def sign_in_fields(language: str, attributes_of: Callable[[str], dict[str, Any]]
         )
         for name, kind, autocomplete, required in _SIGN_IN_FIELDS
     ]
+
+
+def chosen_value(event: dict[str, Any]) -> str:
+    """The value an input or a select holds after a change event. ReactPy sends a
+    select's target as the list of its options: the chosen one is the selected one."""
+    target = event.get("target")
+    if isinstance(target, list):
+        return next((str(o.get("value", "")) for o in target if o.get("selected")), "")
+    if isinstance(target, dict):
+        return str(target.get("value") or "")
+    return ""

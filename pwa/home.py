@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from reactpy import component, event, html, use_async_effect, use_state
 
-from pwa.forms import sign_in_fields
+from pwa.forms import chosen_value, sign_in_fields
 from pwa.i18n import money, signed_money, when
 from pwa.texts import problem_text, text
 from schema.operations import OperationError, execute, load_operations, subscribe
@@ -60,7 +60,7 @@ def Register(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-d
     done, set_done = use_state(False)
 
     def change(name: str) -> Any:
-        return lambda e: set_fields(fields | {name: e["target"]["value"][:254]})
+        return lambda e: set_fields(fields | {name: chosen_value(e)[:254]})
 
     async def submit(_: Any) -> None:
         if busy:
@@ -230,6 +230,15 @@ def Home(scope: dict[str, Any], currency: dict[str, Any], query_string: str):  #
     }
     balance = wallet["balance"]
     items = [edge["node"] for edge in wallet["transactions"]["edges"]]
+
+    async def choose_language(e: Any) -> None:
+        chosen = chosen_value(e)
+        try:
+            await execute(scope, OPERATIONS["WalletSetLanguage"], {"input": {"language": chosen}})
+            await refresh()
+        except OperationError:
+            pass  # the screen keeps its language; nothing changed
+
     timezone = currency.get("timezone") or "Europe/Madrid"
     return html.div(
         {"className": "stack", "data-testid": "home", "lang": language},
@@ -279,6 +288,17 @@ def Home(scope: dict[str, Any], currency: dict[str, Any], query_string: str):  #
             if items
             else html.p(
                 {"className": "muted", "data-testid": "no-activity"}, text(language, "no_activity")
+            ),
+        ),
+        html.label(
+            {"className": "language"},
+            text(language, "language"),
+            html.select(
+                {"value": language, "data-testid": "home-language", "onChange": choose_language},
+                *[
+                    html.option({"value": code, "key": code}, name)
+                    for code, name in LANGUAGES.items()
+                ],
             ),
         ),
         html.form(

@@ -98,6 +98,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.requestPasswordReset": EVERYONE,
     "Mutation.resetPassword": EVERYONE,
     "Mutation.setPaymentPin": PEOPLE,
+    "Mutation.setLanguage": PEOPLE,
     "Mutation.changePassword": PEOPLE,
     "Mutation.startTwoFactorSetup": PEOPLE,
     "Mutation.confirmTwoFactor": PEOPLE,

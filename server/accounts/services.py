@@ -83,6 +83,14 @@ async def create_account(kind: AccountKind, name: str, handle: str | None = None
     return await Account.create(kind=kind, name=name, handle=handle or await free_handle(name))
 
 
+async def set_language(user: User, language: str) -> None:
+    """The language the wallet and the mail speak to this person."""
+    if language not in LANGUAGES:
+        raise AccountsError("INVALID_INPUT", "language", f"choose one of {', '.join(LANGUAGES)}")
+    user.language = language
+    await user.save(update_fields=["language"])
+
+
 async def create_user(email: str, password: str, name: str, language: str = "ca") -> User:
     """A person with their personal account, in one transaction."""
     email = normalise_email(email)

@@ -29,6 +29,11 @@ class TwoFactorCodeInput:
 
 
 @strawberry.input
+class SetLanguageInput:
+    language: str = strawberry.field(description="ca, es or en")
+
+
+@strawberry.input
 class DisableTwoFactorInput:
     current_password: str
     code: str
@@ -63,6 +68,10 @@ class SecurityMutations:
     async def set_payment_pin(self, info: Info, input: SetPaymentPinInput) -> SecurityPayload:
         user = info.context.principal.user
         return await _attempt(services.set_payment_pin(user, input.pin, input.current_password))
+
+    @mutation(rule=SignedIn(), description="The language the wallet and the mail use.")
+    async def set_language(self, info: Info, input: SetLanguageInput) -> SecurityPayload:
+        return await _attempt(services.set_language(info.context.principal.user, input.language))
 
     @mutation(rule=SignedIn())
     async def change_password(self, info: Info, input: ChangePasswordInput) -> SecurityPayload:
