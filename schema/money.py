@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import strawberry
 
+from schema.errors import MutationError, error
 from schema.permissions import PUBLIC, policy
 
 
@@ -37,3 +39,16 @@ def parse_amount(text: str, decimals: int) -> int | None:
     if minor != minor.to_integral_value():
         return None  # more decimals than the currency has
     return int(minor)
+
+
+def positive_amount(text: str, currency: Any) -> tuple[int | None, list[MutationError]]:
+    """The minor units of an input amount in that currency (a Currency row, or None when
+    the code named none), or the errors that say why not: NOT_FOUND on `currency`,
+    INVALID_AMOUNT on `amount`."""
+    if currency is None:
+        return None, [error("NOT_FOUND", "no such currency", "currency")]
+    cents = parse_amount(text, currency.decimals)
+    if cents is None or cents <= 0:
+        message = f"a positive amount with at most {currency.decimals} decimals"
+        return None, [error("INVALID_AMOUNT", message, "amount")]
+    return cents, []

@@ -477,13 +477,13 @@ async def test_in_the_wallet_a_resident_buys_rec_and_sees_them_arrive(
     await browser.fill("input[name=password]", PASSWORD)
     await browser.click("form button[type=submit]")
     amount = browser.get_by_test_id("buy-amount")
-    await amount.wait_for(timeout=15000)
+    await amount.wait_for(timeout=30000)
     assert "0.00 REC" in await browser.get_by_test_id("buy-balance").inner_text()
 
     await amount.fill("2")
     await browser.click("[data-testid=buy-submit]")
     problem = browser.get_by_test_id("buy-problem")
-    await problem.wait_for(timeout=15000)
+    await problem.wait_for(timeout=30000)
     assert await problem.inner_text() == (
         "Posa un import d'almenys 5.00 REC, amb dos decimals com a màxim."
     )
@@ -491,18 +491,18 @@ async def test_in_the_wallet_a_resident_buys_rec_and_sees_them_arrive(
 
     await amount.fill("25,50")
     await browser.click("[data-testid=buy-submit]")
-    await browser.wait_for_url(f"{live.url}/sandbox/card", timeout=15000)
+    await browser.wait_for_url(f"{live.url}/sandbox/card", timeout=30000)
     assert "SANDBOX" in await browser.get_by_test_id("sandbox-banner").inner_text()
     await browser.fill("#card", "4242 4242 4242 4242")
     await browser.click("form button[type=submit]")
-    await browser.wait_for_url(re.compile(r".*/wallet/top-up/[0-9a-f]{24}$"), timeout=15000)
+    await browser.wait_for_url(re.compile(r".*/wallet/top-up/[0-9a-f]{24}$"), timeout=30000)
     status = browser.locator("[data-testid=topup-status][data-status=SUCCEEDED]")
-    await status.wait_for(timeout=15000)
+    await status.wait_for(timeout=30000)
     assert await status.inner_text() == "Fet: 25.50 REC al teu moneder."
     balance = browser.get_by_test_id("topup-balance")
     await browser.wait_for_function(
         "() => document.querySelector('[data-testid=topup-balance]')?.innerText.includes('25.50')",
-        timeout=15000,
+        timeout=30000,
     )
     assert "25.50 REC" in await balance.inner_text()
     assert _balance(person) == Decimal("25.50")

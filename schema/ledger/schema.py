@@ -13,7 +13,7 @@ from strawberry.types import Info
 from schema.errors import MutationError, error, from_domain
 from schema.events import AFTER, follow, recheck
 from schema.ledger.types import Transaction
-from schema.money import Money, parse_amount, to_money
+from schema.money import Money, positive_amount, to_money
 from schema.permissions import (
     PUBLIC,
     THROUGH_PARENT,
@@ -86,27 +86,12 @@ async def _recipient(reference: str) -> AccountRow | None:
     return await find_account(reference)
 
 
-async def _amount(text: str, currency: Currency | None) -> tuple[int | None, list[MutationError]]:
-    if currency is None:
-        return None, [error("NOT_FOUND", "no such currency", "currency")]
-    cents = parse_amount(text, currency.decimals)
-    if cents is None or cents <= 0:
-        return None, [
-            error(
-                "INVALID_AMOUNT",
-                f"a positive amount with at most {currency.decimals} decimals",
-                "amount",
-            )
-        ]
-    return cents, []
-
-
 async def _movement(
     code: str, amount: str, to: str
 ) -> tuple[Currency | None, int | None, AccountRow | None, list[MutationError]]:
     """The currency, amount and recipient a request names, or why they are not valid."""
     currency = await get_currency(code)
-    cents, problems = await _amount(amount, currency)
+    cents, problems = positive_amount(amount, currency)
     payee = await _recipient(to)
     if payee is None:
         problems.append(error("RECIPIENT_NOT_FOUND", "no account with that address", "to"))

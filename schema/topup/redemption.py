@@ -3,7 +3,7 @@ approveRedemption, rejectRedemption and recordRedemptionPayout, and the lists.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from schema.connections import Connection, invalid_input, page, page_size
 from schema.errors import MutationError, error, from_domain
-from schema.money import Money, parse_amount, to_money
+from schema.money import Money, positive_amount, to_money
 from schema.permissions import (
     READ_ONLY_ADMIN_ROLES,
     THROUGH_PARENT,
@@ -170,7 +170,12 @@ class RedemptionPayload:
     errors: list[MutationError]
 
 
-async def _answer(row: RedemptionRow) -> RedemptionPayload:
+async def _step(step: Awaitable[RedemptionRow]) -> RedemptionPayload:
+    """One step of a redemption, answered as its payload: the redemption, or why not."""
+    try:
+        row = await step
+    except LedgerError as problem:
+        return RedemptionPayload(redemption=None, errors=from_domain(problem))
     return RedemptionPayload(redemption=(await of_rows([row]))[0], errors=[])
 
 
@@ -228,19 +233,11 @@ class RedemptionMutations:
             missing = error("NOT_FOUND", "no such account of yours", "accountId")
             return RedemptionPayload(redemption=None, errors=[missing])
         currency = await get_currency(input.currency)
-        if currency is None:
-            unknown = error("NOT_FOUND", "no such currency", "currency")
-            return RedemptionPayload(redemption=None, errors=[unknown])
-        cents = parse_amount(input.amount, currency.decimals)
-        if cents is None or cents <= 0:
-            bad = error(
-                "INVALID_AMOUNT",
-                f"a positive amount with at most {currency.decimals} decimals",
-                "amount",
-            )
-            return RedemptionPayload(redemption=None, errors=[bad])
-        try:
-            row = await redemptions.request_redemption(
+        cents, problems = positive_amount(input.amount, currency)
+        if currency is None or cents is None:
+            return RedemptionPayload(redemption=None, errors=problems)
+        return await _step(
+            redemptions.request_redemption(
                 principal.user,
                 account,
                 currency,
@@ -249,17 +246,13 @@ class RedemptionMutations:
                 input.holder_name,
                 input.idempotency_key,
             )
-        except LedgerError as problem:
-            return RedemptionPayload(redemption=None, errors=from_domain(problem))
-        return await _answer(row)
+        )
 
     @mutation(rule=TREASURER, description="Approves a REQUESTED redemption: burns the amount.")
     async def approve_redemption(self, info: Info, input: RedemptionInput) -> RedemptionPayload:
-        try:
-            row = await redemptions.approve_redemption(info.context.principal.user, _key(input.id))
-        except LedgerError as problem:
-            return RedemptionPayload(redemption=None, errors=from_domain(problem))
-        return await _answer(row)
+        return await _step(
+            redemptions.approve_redemption(info.context.principal.user, _key(input.id))
+        )
 
     @mutation(
         rule=TREASURER,
@@ -268,13 +261,9 @@ class RedemptionMutations:
     async def reject_redemption(
         self, info: Info, input: RejectRedemptionInput
     ) -> RedemptionPayload:
-        try:
-            row = await redemptions.reject_redemption(
-                info.context.principal.user, _key(input.id), input.reason
-            )
-        except LedgerError as problem:
-            return RedemptionPayload(redemption=None, errors=from_domain(problem))
-        return await _answer(row)
+        return await _step(
+            redemptions.reject_redemption(info.context.principal.user, _key(input.id), input.reason)
+        )
 
     @mutation(
         rule=TREASURER,
@@ -283,10 +272,8 @@ class RedemptionMutations:
     async def record_redemption_payout(
         self, info: Info, input: RecordRedemptionPayoutInput
     ) -> RedemptionPayload:
-        try:
-            row = await redemptions.record_payout(
+        return await _step(
+            redemptions.record_payout(
                 info.context.principal.user, _key(input.id), input.bank_reference
             )
-        except LedgerError as problem:
-            return RedemptionPayload(redemption=None, errors=from_domain(problem))
-        return await _answer(row)
+        )

@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.errors import MutationError, error, from_domain
-from schema.money import Money, parse_amount, to_money
+from schema.money import Money, positive_amount, to_money
 from schema.permissions import THROUGH_PARENT, SignedIn, mutation, policy
 from server.accounts.models import MemberRole
 from server.currencies.services import get_currency
@@ -136,17 +136,9 @@ class TopUpMutations:
             refusal = error("FORBIDDEN", "people buy currency, for their own account")
             return StartTopUpPayload(top_up=None, errors=[refusal])
         currency = await get_currency(input.currency)
-        if currency is None:
-            missing = error("NOT_FOUND", "no such currency", "currency")
-            return StartTopUpPayload(top_up=None, errors=[missing])
-        cents = parse_amount(input.amount, currency.decimals)
-        if cents is None or cents <= 0:
-            bad = error(
-                "INVALID_AMOUNT",
-                f"a positive amount with at most {currency.decimals} decimals",
-                "amount",
-            )
-            return StartTopUpPayload(top_up=None, errors=[bad])
+        cents, problems = positive_amount(input.amount, currency)
+        if currency is None or cents is None:
+            return StartTopUpPayload(top_up=None, errors=problems)
         runtime = info.context.runtime
         branding = runtime.brandings.get(currency.code)
         minimum = (branding.theme.topup_minimum if branding else 1) * 10**currency.decimals
