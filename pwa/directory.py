@@ -35,7 +35,7 @@ from reactpy import component, html, use_async_effect, use_ref, use_state
 
 from pwa.forms import chosen_value
 from pwa.i18n import locale_of
-from pwa.texts import text
+from pwa.texts import TEXTS, text
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
 
@@ -45,19 +45,6 @@ PAGE_SIZE = 20
 SEARCH_LENGTH_MAX = 100  # what `merchants(search:)` takes
 SEARCH_PAUSE_S = 0.25  # typing: the list follows once the person pauses
 DEFAULT_TIMEZONE = "Europe/Madrid"
-# The categories `merchants(category:)` knows (docs/directory.md).
-CATEGORIES = (
-    "bakery",
-    "bookshop",
-    "cafe",
-    "culture",
-    "grocery",
-    "health",
-    "restaurant",
-    "services",
-    "shop",
-    "other",
-)
 NO_FILTERS = {
     "search": "",
     "category": "",
@@ -99,7 +86,8 @@ def _zone(name: str | None) -> ZoneInfo:
 
 def category_name(language: str, category: str) -> str:
     """ "bakery" -> "Forn" in Catalan; a category we have no word for, as the API says it."""
-    return text(language, f"map_category_{category}") if category in CATEGORIES else category
+    key = f"map_category_{category}"
+    return text(language, key) if key in TEXTS else category
 
 
 def day_names(language: str) -> list[str]:
@@ -421,6 +409,7 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
     attempt, set_attempt = use_state(0)
     selected, set_selected = use_state("")
     person_language, set_person_language = use_state("")
+    categories, set_categories = use_state(cast(list[str], []))  # from the API
     current = use_ref(filters)  # what the list shows: a late page of older filters is dropped
     first_load = use_ref(True)
     language = person_language or language
@@ -457,6 +446,7 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
         user = (data.get("viewer") or {}).get("user") or {}
         if user.get("language"):
             set_person_language(user["language"])
+        set_categories(data["merchantCategories"])
         found = data["merchants"]
         set_shops([edge["node"] for edge in found["edges"]])
         info = found["pageInfo"]
@@ -523,7 +513,7 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
             html.option({"value": "", "key": "all"}, text(language, "map_all_categories")),
             *[
                 html.option({"value": name, "key": name}, category_name(language, name))
-                for name in CATEGORIES
+                for name in categories
             ],
         ),
     )

@@ -148,6 +148,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.rejectRedemption": TREASURERS,
     "Mutation.recordRedemptionPayout": TREASURERS,
     "Query.merchants": EVERYONE,
+    "Query.merchantCategories": EVERYONE,
     "Query.merchantProfile": PEOPLE,  # then: owners, managers, administrators, else null
     "Mutation.updateMerchantProfile": OWNERS,
     "Mutation.setOpeningHours": OWNERS | {"manager": ALLOW},

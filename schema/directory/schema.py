@@ -73,6 +73,10 @@ async def _merchant(info: Info, account_id: int) -> Merchant | None:
 
 @strawberry.type
 class DirectoryQueries:
+    @field(rule=Anyone(), description="The categories a shop may have, for `merchants(category:)`.")
+    def merchant_categories(self) -> list[str]:
+        return list(services.CATEGORIES)
+
     @field(
         rule=Anyone(),
         description="The public map and directory of a currency: shops whose KYC tier lets "
