@@ -149,3 +149,9 @@ def AcceptInvitation(scope: dict[str, Any], token: str, language: str):  # type:
         else "",
         html.button({"type": "submit"}, text(language, "accept_invitation")),
     )
+
+
+@component
+def ForgotPassword(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-def]
+    """Asks for a reset link by mail (being built)."""
+    return html.p({"aria-busy": "true"}, "…")

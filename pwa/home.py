@@ -194,6 +194,22 @@ def _activity(item: dict[str, Any], account_handle: str, language: str, timezone
     )
 
 
+def _more(language: str, business: bool) -> Any:
+    """The other screens: history, accounts and profile; the till and the shop page for a
+    business account."""
+    pages = ["history", "accounts", "profile"] + (["till", "shop"] if business else [])
+    return html.nav(
+        {"className": "more", "aria-label": text(language, "nav_more")},
+        *[
+            html.a(
+                {"href": f"/wallet/{page}", "data-testid": f"nav-{page}", "key": page},
+                text(language, f"nav_{page}"),
+            )
+            for page in pages
+        ],
+    )
+
+
 @component
 def Home(scope: dict[str, Any], currency: dict[str, Any], query_string: str):  # type: ignore[no-untyped-def]
     data, set_data = use_state(cast(Any, None))
@@ -278,6 +294,7 @@ def Home(scope: dict[str, Any], currency: dict[str, Any], query_string: str):  #
                 ),
             ),
         ),
+        _more(language, account.get("kind") == "BUSINESS"),
         html.section(
             {"className": "card"},
             html.h2(text(language, "recent_activity")),

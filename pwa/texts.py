@@ -445,6 +445,17 @@ TOP_UP_PROBLEMS: dict[str, dict[str, str]] = {
     },
 }
 
+NAVIGATION: dict[str, dict[str, str]] = {
+    "nav_more": {"ca": "Més", "es": "Más", "en": "More"},
+    "nav_history": {"ca": "Historial", "es": "Historial", "en": "History"},
+    "nav_accounts": {"ca": "Comptes", "es": "Cuentas", "en": "Accounts"},
+    "nav_profile": {"ca": "Perfil", "es": "Perfil", "en": "Profile"},
+    "nav_till": {"ca": "Caixa", "es": "Caja", "en": "Till"},
+    "nav_shop": {"ca": "La botiga al mapa", "es": "La tienda en el mapa", "en": "Shop page"},
+    "nav_home": {"ca": "Inici", "es": "Inicio", "en": "Home"},
+}
+TEXTS.update(NAVIGATION)
+
 # What the API's error codes mean, for the person who caused them.
 PROBLEMS: dict[str, dict[str, str]] = {
     "EMAIL_TAKEN": {
@@ -549,3 +560,18 @@ def problem_text(language: str, code: str, message: str) -> str:
     if options is None:
         return message or code
     return options.get(language) or options["en"]
+
+
+def _merge_screen_texts() -> None:
+    """Each screen keeps its words in its own module; a key may be defined only once."""
+    from pwa import texts_accounts, texts_history, texts_profile, texts_shop, texts_till
+
+    for module in (texts_accounts, texts_history, texts_profile, texts_shop, texts_till):
+        for mine, theirs in ((TEXTS, module.TEXTS), (PROBLEMS, module.PROBLEMS)):
+            twice = mine.keys() & theirs.keys()
+            if twice:
+                raise RuntimeError(f"{module.__name__} defines again {sorted(twice)}")
+            mine.update(theirs)
+
+
+_merge_screen_texts()

@@ -7,12 +7,23 @@ from typing import Any
 
 from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
 
-from pwa.account_links import AcceptInvitation, ResetPassword, VerifyEmail, token_from
+from pwa.account_links import (
+    AcceptInvitation,
+    ForgotPassword,
+    ResetPassword,
+    VerifyEmail,
+    token_from,
+)
+from pwa.accounts import Accounts
 from pwa.charge import Charge
 from pwa.directory import Directory
+from pwa.history import History
 from pwa.home import Home
 from pwa.pay import Pay
 from pwa.pay_order import PayOrder
+from pwa.profile import Profile
+from pwa.shop import ShopEditor
+from pwa.till import Till
 from pwa.top_up import BuyCurrency, TopUpOutcome
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
@@ -20,7 +31,23 @@ from schema.operations import OperationError, execute, load_operations
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
 
 
-LINK_PAGES = ("verify-email", "reset-password", "invitation", "top-up", "pay", "charge", "map")
+LINK_PAGES = (
+    "verify-email",
+    "reset-password",
+    "forgot-password",
+    "invitation",
+    "top-up",
+    "pay",
+    "charge",
+    "map",
+    "history",
+    "profile",
+    "accounts",
+    "till",
+    "shop",
+)
+# The signed-in screens that take no more than the currency, the language and the query.
+SCREENS = {"history": History, "profile": Profile, "accounts": Accounts, "shop": ShopEditor}
 
 
 def _currency_code(scope: dict[str, Any], path: str) -> str:
@@ -47,7 +74,15 @@ def _link_page(scope: dict[str, Any], path: str, query: str, language: str) -> A
         return Charge(scope, runtime_from_scope(scope).settings.default_currency, language)
     if parts == ["wallet", "map"]:
         return Directory(scope, runtime_from_scope(scope).settings.default_currency, language)
+    if len(parts) == 2 and parts[0] == "wallet" and parts[1] in SCREENS:
+        code = runtime_from_scope(scope).settings.default_currency
+        return SCREENS[parts[1]](scope, code, language, query)
+    if len(parts) in (2, 3) and parts[:2] == ["wallet", "till"]:
+        code = runtime_from_scope(scope).settings.default_currency
+        return Till(scope, code, language, parts[2] if len(parts) == 3 else "", query)
     page = path.rstrip("/").rsplit("/", 1)[-1]
+    if page == "forgot-password":
+        return ForgotPassword(scope, language)
     if page == "verify-email":
         return VerifyEmail(scope, token_from(query), language)
     if page == "reset-password":
