@@ -99,6 +99,60 @@ class Branding(BaseModel):
         return self.folder / getattr(self.theme.assets, name)
 
 
+# The pairs the wallet and the admin draw text with (server/static/app.css), each of which
+# must reach WCAG's AA contrast for normal text. Muted text is the text colour at 65% over
+# the background or a card, as the stylesheet mixes it.
+CONTRAST_MIN = 4.5
+MUTED_SHARE = 0.65
+_READ_ON = (
+    ("text", "background"),
+    ("text", "surface"),
+    ("on_primary", "primary"),  # buttons
+    ("primary", "background"),  # links, headings, secondary buttons
+    ("primary", "surface"),
+)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two '#rrggbb' colours, 1 to 21."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _mixed(colour: str, under: str, share: float) -> str:
+    return "#" + "".join(
+        f"{round(int(colour[i : i + 2], 16) * share + int(under[i : i + 2], 16) * (1 - share)):02x}"
+        for i in (1, 3, 5)
+    )
+
+
+def contrast_problems(colours: Colours) -> list[str]:
+    """Each pair of the theme's colours that text is drawn with and that is too faint."""
+    values = colours.model_dump()
+    pairs = [(f"colours.{a}", values[a], f"colours.{b}", values[b]) for a, b in _READ_ON]
+    pairs += [
+        (
+            "muted text (colours.text at 65%)",
+            _mixed(values["text"], values[b], MUTED_SHARE),
+            f"colours.{b}",
+            values[b],
+        )
+        for b in ("background", "surface")
+    ]
+    return [
+        f"field '{name}' on '{under}': contrast {ratio:.2f}:1, below {CONTRAST_MIN}:1 "
+        "(WCAG AA for text)"
+        for name, colour, under, behind in pairs
+        if (ratio := contrast(colour, behind)) < CONTRAST_MIN
+    ]
+
+
 def load_branding(folder: Path) -> Branding:
     path = folder / THEME_FILE
     where = f"{folder.name}/{THEME_FILE}"
@@ -122,6 +176,9 @@ def load_branding(folder: Path) -> Branding:
             f"{where}: field 'code': {theme.code!r} does not match the folder name "
             f"{folder.name!r} (the folder must be the code in lower case)"
         )
+    faint = contrast_problems(theme.colours)
+    if faint:
+        raise BrandingError("\n".join(f"{where}: {problem}" for problem in faint))
     for name in REQUIRED_ASSETS:
         asset = folder / getattr(theme.assets, name)
         if not asset.is_file() or asset.resolve().parent != folder.resolve():

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from server.branding import BrandingError, load_all, load_branding
+from server.branding import BrandingError, contrast, load_all, load_branding
 from server.settings import PROJECT_ROOT
 
 REC = PROJECT_ROOT / "branding" / "rec"
@@ -88,6 +88,24 @@ def test_bad_theme_names_the_file_and_the_field(
     with pytest.raises(BrandingError) as raised:
         load_branding(rec_copy)
     assert expected in str(raised.value)
+
+
+def test_colours_too_faint_to_read_are_refused(rec_copy: Path) -> None:
+    _edit(rec_copy, 'on_primary = "#FFFFFF"', 'on_primary = "#6FCFB8"')
+    _edit(rec_copy, 'text = "#1B1F23"', 'text = "#8A8A8A"')
+    with pytest.raises(BrandingError) as raised:
+        load_branding(rec_copy)
+    lines = str(raised.value).splitlines()
+    assert lines[0].startswith("rec/theme.toml: field 'colours.text' on 'colours.background'")
+    assert any("field 'colours.on_primary' on 'colours.primary': contrast" in ln for ln in lines)
+    assert any("muted text (colours.text at 65%)" in line for line in lines)
+    assert all("below 4.5:1 (WCAG AA for text)" in line for line in lines)
+
+
+def test_contrast_is_wcag_s_ratio() -> None:
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+    assert contrast("#0E7C66", "#FFFFFF") == contrast("#FFFFFF", "#0E7C66")
 
 
 def test_a_bad_folder_stops_loading_all(rec_copy: Path) -> None:
