@@ -110,6 +110,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.removeMember": OWNERS,
     "Mutation.createApiKey": OWNERS,
     "Mutation.revokeApiKey": PEOPLE,  # then: owners of the key's account, else NOT_FOUND
+    "Query.apiKeyScopes": EVERYONE,
     "Mutation.grantAdminRole": SUPERADMIN,
     "Mutation.revokeAdminRole": SUPERADMIN,
     "Query.kycTiers": EVERYONE,
@@ -134,12 +135,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.rotateWebhookSecret": PEOPLE_AND_KEYS,
     "Mutation.removeWebhookEndpoint": PEOPLE_AND_KEYS,
     "Mutation.redeliverWebhook": PEOPLE_AND_KEYS,
+    "Query.webhookEventTypes": EVERYONE,
     "Account.webhookEndpoints": OWNERS_ADMINS | {"api_key": ALLOW},
     "Query.events": SHOP_STAFF_AND_KEYS | {"cashier": DENY},
     "Account.members": OWNERS_MANAGERS_ADMINS,
     "Account.kycDocuments": OWNERS_KYC_OFFICERS,
     "Account.apiKeys": OWNERS_ADMINS,
     "Account.topUps": OWNERS_ADMINS,  # and the holder of a personal account
+    "Account.paymentOrders": OWNERS_MANAGERS_ADMINS | {"cashier": ALLOW, "api_key": ALLOW},
     "Mutation.startTopUp": PEOPLE,  # then: holder or owner of the active account
     "Query.redemptions": ADMINS,
     "Account.redemptions": OWNERS_ADMINS,

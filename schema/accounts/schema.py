@@ -19,6 +19,7 @@ from schema.accounts.viewer import viewer_of
 from schema.connections import Connection, int_cursor, page, page_size
 from schema.permissions import PUBLIC, Admin, Anyone, field, policy
 from server.accounts import audit
+from server.accounts.api_keys import SCOPES
 from server.accounts.models import AdminRole
 from server.accounts.models import AuditEntry as AuditRow
 from server.mail import sandbox_outbox
@@ -64,6 +65,13 @@ class AccountQueries:
     @field(rule=Anyone(), description="Who is asking; null when nobody is signed in.")
     async def viewer(self, info: Info) -> Viewer | None:
         return await viewer_of(info.context.principal)
+
+    @field(
+        rule=Anyone(),
+        description="The scopes an API key may have, for `createApiKey(input: { scopes })`.",
+    )
+    def api_key_scopes(self) -> list[str]:
+        return list(SCOPES)
 
     @field(
         rule=ALL_ADMINS,

@@ -23,6 +23,12 @@ from schema.permissions import (
     member_or_admin,
     policy,
 )
+from schema.pos.schema import (
+    ORDER_LIST_READERS,
+    ChargeStatus,
+    PaymentOrder,
+    account_payment_orders,
+)
 from schema.topup.redemption import Redemption, account_redemptions
 from schema.topup.schema import TopUp
 from schema.webhooks.schema import WebhookEndpoint
@@ -237,6 +243,20 @@ class Account(RowNode, relay.Node):
     )
     async def redemptions(self, first: int, after: str | None = None) -> Connection[Redemption]:
         return await account_redemptions(self.row.id, first, after)
+
+    @field(
+        rule=ORDER_LIST_READERS,
+        description="Its payment orders, newest first, optionally of one status; `first` 1 "
+        "to 100. Its members, its API keys with payment_orders:read, administrators.",
+    )
+    async def payment_orders(
+        self,
+        info: Info,
+        first: int,
+        after: str | None = None,
+        status: ChargeStatus | None = None,  # type: ignore[valid-type]
+    ) -> Connection[PaymentOrder]:
+        return await account_payment_orders(info, self.row.id, first, after, status)
 
     @field(rule=AnyOf(AccountRole([OWNER, MANAGER], None), ALL_ADMINS))
     async def members(self, info: Info) -> list[Member]:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -11,6 +12,7 @@ from strawberry.types import Info
 from schema.connections import Connection, invalid_input, page, page_size
 from schema.money import Money, to_money
 from schema.permissions import THROUGH_PARENT, member_or_admin, policy
+from server.accounts.services import account_ids_named
 from server.ledger import services as ledger
 from server.ledger.models import EntryKind, JournalEntry
 
@@ -111,12 +113,73 @@ class Wallet:
     currency: str
     balance: Money
 
-    @strawberry.field(description="Newest first; `first` is 1 to 100.")
-    async def transactions(self, first: int, after: str | None = None) -> Connection[Transaction]:
+    @strawberry.field(
+        description="Newest first; `first` is 1 to 100. Filters narrow the list and may be "
+        "combined: `kind` (any of those given), `direction`, `since` (inclusive) and `until` "
+        "(exclusive), both with a time zone offset, and `search`: up to 100 characters "
+        "found in the memo or in the other party's name or handle, ignoring case."
+    )
+    async def transactions(
+        self,
+        first: int,
+        after: str | None = None,
+        kind: list[TransactionKind] | None = None,  # type: ignore[valid-type]
+        direction: TransactionDirection | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        search: str | None = None,
+    ) -> Connection[Transaction]:
+        size = page_size(first)
+        only = await _entry_filter(kind, direction, since, until, search)
         try:
-            rows, more = await ledger.entries_of(
-                self.account_id, self.currency, page_size(first), after
-            )
+            rows, more = await ledger.entries_of(self.account_id, self.currency, size, after, only)
         except ValueError:
             raise invalid_input("after is not a cursor of this list") from None
         return page(rows, more, lambda row: Transaction(row=row, decimals=self.decimals))
+
+
+@strawberry.enum(description="Seen from the wallet: money that came in, or went out.")
+class TransactionDirection(Enum):
+    IN = "in"
+    OUT = "out"
+
+
+SEARCH_LENGTH_MAX = 100
+# A search by party looks at most this many accounts whose name or handle matches.
+SEARCH_PARTIES_MAX = 500
+
+
+def _instant(name: str, moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise invalid_input(f"{name} needs a time zone offset, e.g. 2026-03-01T00:00:00+01:00")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise invalid_input(f"{name} is out of range") from None
+
+
+async def _entry_filter(
+    kinds: list[EntryKind] | None,
+    direction: TransactionDirection | None,
+    since: datetime | None,
+    until: datetime | None,
+    search: str | None,
+) -> ledger.EntryFilter:
+    """The filters of `Wallet.transactions`, checked (INVALID_INPUT when they cannot hold)."""
+    start, end = _instant("since", since), _instant("until", until)
+    if start is not None and end is not None and start >= end:
+        raise invalid_input("since must be before until")
+    words = (search or "").strip()
+    if len(words) > SEARCH_LENGTH_MAX:
+        raise invalid_input(f"search is at most {SEARCH_LENGTH_MAX} characters")
+    parties = await account_ids_named(words, SEARCH_PARTIES_MAX) if words else []
+    return ledger.EntryFilter(
+        kinds=frozenset(EntryKind(kind) for kind in kinds or []),
+        direction=direction.value if direction else None,
+        since=start,
+        until=end,
+        search=words,
+        party_account_ids=tuple(parties),
+    )

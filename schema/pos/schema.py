@@ -11,14 +11,17 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
+from schema.connections import Connection, invalid_input, page, page_size
 from schema.errors import MutationError, error, from_domain
 from schema.events import AFTER, follow, recheck
 from schema.money import Money, format_minor_units, parse_amount, to_money
 from schema.permissions import (
     THROUGH_PARENT,
     ActingMerchant,
+    Admin,
     AnyOf,
     Anyone,
+    MerchantAccess,
     SignedIn,
     decode_key,
     field,
@@ -28,7 +31,7 @@ from schema.permissions import (
 )
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
-from server.accounts.models import MemberRole
+from server.accounts.models import AdminRole, MemberRole
 from server.accounts.principal import Principal, PrincipalKind
 from server.currencies.services import get_currency
 from server.ledger.errors import LedgerError
@@ -41,6 +44,12 @@ CHARGERS = [MemberRole.OWNER, MemberRole.MANAGER, MemberRole.CASHIER]
 REFUNDERS = [MemberRole.OWNER, MemberRole.MANAGER]  # cashiers charge but never refund
 CHARGE = ActingMerchant(CHARGERS, "payment_orders:write")
 READ = ActingMerchant(CHARGERS, "payment_orders:read")
+# Account.paymentOrders: the account's members, its API keys that read orders, and (as for
+# the account's other lists) administrators; anyone else is refused with FORBIDDEN.
+ORDER_LIST_READERS = AnyOf(
+    MerchantAccess(list(MemberRole), "payment_orders:read", account_argument=None),
+    Admin(AdminRole),
+)
 
 
 def _belongs(principal: Principal, account_id: int) -> bool:
@@ -111,8 +120,16 @@ class PaymentOrder(relay.Node):
         return self.row.description
 
     @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
     def expires_at(self) -> datetime:
         return self.row.expires_at
+
+    @strawberry.field(description="When it was paid; the shop only.")
+    def paid_at(self) -> datetime | None:
+        return self.row.paid_at if self.full else None
 
     @strawberry.field(description="The link that opens the wallet's pay screen.")
     def payment_url(self) -> str:
@@ -175,6 +192,18 @@ async def _view(info: Info, row: OrderRow) -> PaymentOrder:
         full=full,
         base_url=info.context.base_url,
     )
+
+
+async def account_payment_orders(
+    info: Info, account_id: int, first: int, after: str | None, status: OrderStatus | None
+) -> Connection[PaymentOrder]:
+    """One page of the account's orders, newest first: Account.paymentOrders."""
+    try:
+        rows, more = await pos.orders_of(account_id, page_size(first), after, status)
+    except LedgerError:
+        raise invalid_input("after is not a cursor of this list") from None
+    views = await asyncio.gather(*(_view(info, row) for row in rows))
+    return page(views, more, lambda view: view, lambda view: str(view.row.id))
 
 
 async def _order(global_id: str) -> OrderRow | None:

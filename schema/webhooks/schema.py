@@ -20,6 +20,7 @@ from schema.permissions import (
     THROUGH_PARENT,
     ActingMerchant,
     AnyOf,
+    Anyone,
     MerchantAccess,
     SignedIn,
     decode_account_id,
@@ -366,6 +367,14 @@ def _event(row: dict[str, Any]) -> Event:
 
 @strawberry.type
 class EventQueries:
+    @field(
+        rule=Anyone(),
+        description="The event types a webhook endpoint may ask for, for "
+        "`addWebhookEndpoint(input: { events })`.",
+    )
+    def webhook_event_types(self) -> list[str]:
+        return list(webhooks.EVENT_TYPES)
+
     @field(
         rule=ActingMerchant([MemberRole.OWNER, MemberRole.MANAGER], "payment_orders:read"),
         description="The acting business account's payment order and refund events of the "

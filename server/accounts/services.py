@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from server import clock
@@ -286,6 +286,20 @@ async def find_account(reference: str) -> Account | None:
     if not reference or len(reference) > HANDLE_MAX_LENGTH:  # no handle is longer
         return None
     return await Account.get_or_none(handle=reference)
+
+
+async def account_ids_named(words: str, limit: int) -> list[int]:
+    """The ids of at most `limit` accounts whose name or handle holds `words`, ignoring
+    case (the oldest accounts first when more match): a history's search by party."""
+    words = words.strip().lstrip("@")
+    if not words:
+        return []
+    found = (
+        Account.filter(Q(name__icontains=words) | Q(handle__icontains=words))
+        .order_by("id")
+        .limit(limit)
+    )
+    return [row.id for row in await found.only("id")]
 
 
 async def start_two_factor_setup(user: User, issuer: str) -> tuple[str, str]:

@@ -76,6 +76,14 @@ class JournalEntry(Document):
             IndexModel(
                 [("legs.account_id", ASCENDING), ("currency", ASCENDING), ("_id", DESCENDING)]
             ),
+            # A history or statement of a period (filters: services.EntryFilter).
+            IndexModel(
+                [
+                    ("legs.account_id", ASCENDING),
+                    ("currency", ASCENDING),
+                    ("created_at", DESCENDING),
+                ]
+            ),
             IndexModel([("currency", ASCENDING), ("sequence", ASCENDING)]),
             IndexModel([("refund_of", ASCENDING)], sparse=True),
         ]

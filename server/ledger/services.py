@@ -4,7 +4,10 @@ transaction (server/ledger/operations.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -321,11 +324,61 @@ async def entries_by_ids(entry_ids: Iterable[str]) -> dict[str, JournalEntry]:
     return {given: by_id[str(oid)] for given, oid in wanted.items() if str(oid) in by_id}
 
 
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which of an account's entries a history shows; every part left empty lets all pass.
+
+    `since` is inclusive and `until` exclusive (timezone-aware instants). `search` matches
+    the memo, ignoring case, or any entry whose other party is one of `party_account_ids`
+    (the accounts whose name or handle matched, found by the caller in the relational store).
+    """
+
+    kinds: frozenset[EntryKind] = frozenset()
+    direction: str | None = None  # "in": the account received; "out": it sent
+    since: datetime | None = None
+    until: datetime | None = None
+    search: str = ""
+    party_account_ids: tuple[int, ...] = ()
+
+    def query(self, account_id: int) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if self.kinds:
+            found["kind"] = {"$in": sorted(kind.value for kind in self.kinds)}
+        if self.direction == "in":
+            found["to_account_id"] = account_id
+        elif self.direction == "out":
+            found["from_account_id"] = account_id
+        period = {
+            name: moment
+            for name, moment in (("$gte", self.since), ("$lt", self.until))
+            if moment is not None
+        }
+        if period:
+            found["created_at"] = period
+        if self.search:
+            either: list[dict[str, Any]] = [
+                {"memo": {"$regex": re.escape(self.search), "$options": "i"}}
+            ]
+            parties = sorted(set(self.party_account_ids) - {account_id})
+            if parties:
+                either.append({"from_account_id": {"$in": parties}})
+                either.append({"to_account_id": {"$in": parties}})
+            found["$or"] = either
+        return found
+
+
 async def entries_of(
-    account_id: int, currency: str, first: int, after: str | None = None
+    account_id: int,
+    currency: str,
+    first: int,
+    after: str | None = None,
+    only: EntryFilter | None = None,
 ) -> tuple[list[JournalEntry], bool]:
-    """The account's entries in that currency, newest first, and whether more follow."""
+    """The account's entries in that currency that pass `only`, newest first, and whether
+    more follow. A cursor stays valid whatever arrives meanwhile: pages go by `_id`."""
     query: dict[str, Any] = {"legs.account_id": account_id, "currency": currency}
+    if only is not None:
+        query |= only.query(account_id)
     if after:
         try:
             query["_id"] = {"$lt": ObjectId(after)}

@@ -57,6 +57,8 @@ class PaymentOrder(Document):
             IndexModel([("account_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True),
             IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
             IndexModel([("account_id", ASCENDING), ("_id", DESCENDING)]),
+            # An account's orders of one status, newest first (Account.paymentOrders).
+            IndexModel([("account_id", ASCENDING), ("status", ASCENDING), ("_id", DESCENDING)]),
         ]
 
 

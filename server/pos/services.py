@@ -191,6 +191,23 @@ async def orders_by_ids(order_ids: Iterable[str]) -> dict[str, PaymentOrder]:
     return {given: by_id[str(oid)] for given, oid in wanted.items() if str(oid) in by_id}
 
 
+async def orders_of(
+    account_id: int, first: int, after: str | None = None, status: OrderStatus | None = None
+) -> tuple[list[PaymentOrder], bool]:
+    """The account's orders, newest first (optionally of one status), and whether more
+    follow; `after` is the id of the last order of the previous page."""
+    query: dict[str, Any] = {"account_id": account_id}
+    if status is not None:
+        query["status"] = status.value
+    if after is not None:
+        try:
+            query["_id"] = {"$lt": ObjectId(after)}
+        except (InvalidId, TypeError):
+            raise LedgerError("INVALID_INPUT", "after", "not a cursor of this list") from None
+    rows = await PaymentOrder.find(query).sort("-_id").limit(first + 1).to_list()
+    return rows[:first], len(rows) > first
+
+
 def _payable(order: PaymentOrder) -> None:
     if order.status != OrderStatus.REQUIRES_PAYMENT:
         raise _not_payable(NOT_PAYABLE_BECAUSE.get(order.status, "this order cannot be paid"))
