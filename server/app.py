@@ -32,6 +32,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from admin_ui import session as admin_session
 from pwa import session as wallet_session
+from pwa import statement as wallet_statement
 from schema.context import Context, build_context, credentials, runtime_from_scope
 from schema.persisted import registry_of
 from schema.schema import build_schema
@@ -139,6 +140,7 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/wallet/map", pages.wallet),
             Route("/wallet/forgot-password", pages.wallet),
             Route("/wallet/history", pages.wallet),
+            Route("/wallet/statement.csv", wallet_statement.statement),
             Route("/wallet/profile", pages.wallet),
             Route("/wallet/accounts", pages.wallet),
             Route("/wallet/till", pages.wallet),
