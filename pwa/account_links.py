@@ -1,4 +1,5 @@
-"""The pages that links in our mail open: confirming an email, choosing a new password."""
+"""The pages that links in our mail open (confirming an email, choosing a new password,
+joining an account), and the one that asks for a password reset link."""
 
 from __future__ import annotations
 
@@ -151,7 +152,85 @@ def AcceptInvitation(scope: dict[str, Any], token: str, language: str):  # type:
     )
 
 
+EMAIL_LENGTH_MAX = 254
+
+
 @component
 def ForgotPassword(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-def]
-    """Asks for a reset link by mail (being built)."""
-    return html.p({"aria-busy": "true"}, "…")
+    """Asks for a reset link by mail. The answer is the same whether or not an account has
+    that address (the API's too), so the page tells nobody who is registered."""
+    email, set_email = use_state("")
+    sent_to, set_sent_to = use_state("")
+    problem, set_problem = use_state("")
+    busy, set_busy = use_state(False)
+
+    async def submit(_: Any) -> None:
+        if busy or not email.strip():
+            return
+        set_busy(True)
+        set_problem("")
+        variables = {"input": {"email": email.strip()}}
+        try:
+            await execute(scope, OPERATIONS["WalletRequestPasswordReset"], variables)
+        except OperationError:
+            set_problem(text(language, "forgot_failed"))
+            set_busy(False)
+            return
+        set_busy(False)
+        set_sent_to(email.strip())
+
+    if sent_to:
+        return html.section(
+            {"className": "card stack", "data-testid": "forgot-password", "lang": language},
+            html.h2(text(language, "forgot_title")),
+            html.p(
+                {"role": "status", "data-testid": "forgot-sent"},
+                text(language, "forgot_sent").format(email=sent_to),
+            ),
+            html.a({"href": "/wallet/", "data-testid": "forgot-back"}, text(language, "sign_in")),
+        )
+    return html.form(
+        {
+            "onSubmit": event(submit, prevent_default=True),
+            "className": "card stack",
+            "data-testid": "forgot-password",
+            "lang": language,
+        },
+        html.h2(text(language, "forgot_title")),
+        html.p(text(language, "forgot_intro")),
+        html.label(
+            text(language, "email"),
+            html.input(
+                {
+                    "type": "email",
+                    "name": "email",
+                    "autoComplete": "username",
+                    "required": True,
+                    "maxLength": EMAIL_LENGTH_MAX,
+                    "value": email,
+                    "aria-invalid": "true" if problem else "false",
+                    "aria-describedby": "forgot-problem" if problem else "",
+                    "data-testid": "forgot-email",
+                    "onChange": lambda e: set_email(e["target"]["value"][:EMAIL_LENGTH_MAX]),
+                }
+            ),
+        ),
+        html.p(
+            {
+                "id": "forgot-problem",
+                "className": "error",
+                "role": "alert",
+                "data-testid": "forgot-problem",
+            },
+            problem,
+        )
+        if problem
+        else "",
+        html.button(
+            {"type": "submit", "disabled": busy, "data-testid": "forgot-submit"},
+            text(language, "forgot_submit"),
+        ),
+        html.a(
+            {"href": "/wallet/", "data-testid": "forgot-back"}, text(language, "back_to_wallet")
+        ),
+    )

@@ -38,6 +38,16 @@ def sign_in_fields(language: str, attributes_of: Callable[[str], dict[str, Any]]
     ]
 
 
+def forgot_password_link(language: str) -> Any:
+    """The way to a new password, under a sign-in form."""
+    return html.p(
+        html.a(
+            {"href": "/wallet/forgot-password", "data-testid": "forgot-password-link"},
+            text(language, "forgot_password_link"),
+        )
+    )
+
+
 def chosen_value(event: dict[str, Any]) -> str:
     """The value an input or a select holds after a change event. ReactPy sends a
     select's target as the list of its options: the chosen one is the selected one."""

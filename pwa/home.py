@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from reactpy import component, event, html, use_async_effect, use_state
 
-from pwa.forms import chosen_value, sign_in_fields
+from pwa.forms import chosen_value, forgot_password_link, sign_in_fields
 from pwa.i18n import money, signed_money, when
 from pwa.texts import problem_text, text
 from schema.operations import OperationError, execute, load_operations, subscribe
@@ -47,6 +47,7 @@ def _sign_in(language: str, error_code: str, email: str = "") -> Any:
         if error_code
         else "",
         html.button({"type": "submit"}, text(language, "sign_in")),
+        forgot_password_link(language),
     )
 
 
