@@ -186,9 +186,7 @@ async def measure_sessions(
         asyncio.create_task(_hold_session(socket_url, header, event, release))
         for header, event in zip(headers[1:], rendered, strict=True)
     ]
-    await asyncio.wait_for(
-        asyncio.gather(*(event.wait() for event in rendered)), SESSION_TIMEOUT_S
-    )
+    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in rendered)), SESSION_TIMEOUT_S)
     all_rendered = time.perf_counter() - started
     await asyncio.sleep(2.0)
     after = rss_kib(server_pid)
@@ -204,27 +202,24 @@ async def measure_sessions(
 
 
 def report(args: argparse.Namespace, loads: list[dict[str, Any]], held: dict[str, Any]) -> str:
-    seconds = [result["seconds"] for result in loads]
-    at_balance = [result["bytes_at_balance"] for result in loads]
-    precached = [result["precached"] for result in loads]
+    ms = [result["seconds"] * 1000 for result in loads]
+    at_balance = statistics.median(result["bytes_at_balance"] for result in loads) / 1000
+    precached = statistics.median(result["precached"] for result in loads) / 1000
     per_session = (held["after_kib"] - held["before_kib"]) / held["added"]
+    before, after, peak = (held[key] / 1024 for key in ("before_kib", "after_kib", "peak_kib"))
     return "\n".join(
         [
             f"machine       {machine()}",
             f"first loads   {len(loads)} (a new browser context each, headless Chromium, 390x844)",
-            "to balance    median {:.0f} ms  (min {:.0f}, max {:.0f})  target < 1000 ms".format(
-                statistics.median(seconds) * 1000, min(seconds) * 1000, max(seconds) * 1000
-            ),
-            "received      median {:.1f} KB to the balance  target < 500 KB".format(
-                statistics.median(at_balance) / 1000
-            ),
-            "precached     median {:.1f} KB more, by the service worker after the balance "
-            "(bodies, uncompressed)".format(statistics.median(precached) / 1000),
+            f"to balance    median {statistics.median(ms):.0f} ms "
+            f"(min {min(ms):.0f}, max {max(ms):.0f})  target < 1000 ms",
+            f"received      median {at_balance:.1f} KB to the balance  target < 500 KB",
+            f"precached     median {precached:.1f} KB more, by the service worker after the "
+            "balance (bodies, uncompressed)",
             f"sessions      {held['added'] + 1} live wallet pages, each its own sign-in; "
             f"all rendered {held['render_all_s']:.1f} s after opening",
-            "server RSS    {:.1f} MiB with one session, {:.1f} MiB with all (peak {:.1f})".format(
-                held["before_kib"] / 1024, held["after_kib"] / 1024, held["peak_kib"] / 1024
-            ),
+            f"server RSS    {before:.1f} MiB with one session, {after:.1f} MiB with all "
+            f"(peak {peak:.1f})",
             f"per session   {per_session:.0f} KiB  target < 1024 KiB",
         ]
     )
