@@ -3,9 +3,9 @@
 A search box, a category and two toggles (open now, with offers) filter the public
 `merchants` query; the shops found show as a list, a page at a time ("show more" asks for
 the next page with the last cursor), and as markers on a Leaflet map. A shop's list item
-is a button: it opens the shop's details under it (the week's hours, the dates with other
-hours, the address, the description, the offers with their dates). Tapping a marker does
-the same, through the list item.
+is a button: it opens the shop's details under it (its photo, the week's hours, the dates
+with other hours, the address, the description, the offers with their dates). Tapping a
+marker does the same, through the list item.
 
 The map is server/static/wallet-map.js: a plain script that reads what to draw from the
 data attributes of the container marked `data-wallet-map` (`data-shops`, a JSON list of
@@ -66,6 +66,14 @@ _ITEM_BUTTON = {
     "border": "1px solid #c5cbd3",
     "borderRadius": ".75rem",
     "padding": ".75rem 1rem",
+}
+_PHOTO = {
+    "display": "block",
+    "width": "100%",
+    "maxHeight": "14rem",
+    "objectFit": "cover",
+    "borderRadius": ".5rem",
+    "background": "#dde3e8",
 }
 _MAP_BOX = {
     "width": "100%",
@@ -302,6 +310,17 @@ def _details(shop: dict[str, Any], language: str) -> Any:
             "aria-label": shop["name"],
             "style": {"marginTop": ".5rem"},
         },
+        html.img(
+            {
+                "src": shop["photoUrl"],
+                "alt": shop["name"],
+                "loading": "lazy",
+                "style": _PHOTO,
+                "data-testid": "shop-details-photo",
+            }
+        )
+        if shop.get("photoUrl")
+        else "",
         html.p({"style": {"margin": "0"}}, shop["description"]) if shop["description"] else "",
         html.p(
             {"style": {"margin": "0"}, "data-testid": "shop-address"},

@@ -12,7 +12,8 @@ Then three parts, each its own component with its own state and its own save:
 - the offers (pwa/shop_offers.py, `addOffer`, `removeOffer`).
 
 Whatever goes wrong shows beside the field that caused it, in the person's language, and
-the form keeps what was typed. Shops have no photo: the API has none yet.
+the form keeps what was typed. The shop's photo has its own part, after the profile
+(pwa/shop_photo.py: owners change it, managers see it).
 
 Test IDs: `shop-editor`, `shop-listed` (`data-listed`), `shop-profile`, `shop-name`,
 `shop-category`, `shop-address`, `shop-neighbourhood`, `shop-description`, `shop-lat`,
@@ -36,6 +37,7 @@ from pwa.pay import sign_in_card, summary
 from pwa.shop_form import CONTROL, INPUT, TEXTAREA, invalid, notice, problem_line
 from pwa.shop_hours import ShopHours
 from pwa.shop_offers import ShopOffers
+from pwa.shop_photo import ShopPhoto
 from pwa.texts import text
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
@@ -358,7 +360,6 @@ def ShopProfile(  # type: ignore[no-untyped-def]
                 problem_line("shop-location", problems.get("location")),
             ),
         ),
-        html.p({"className": "muted"}, text(language, "shop_photo_none")),
         problem_line("shop-profile", problems.get("")),
         html.button(
             {
@@ -461,6 +462,7 @@ def ShopEditor(scope: dict[str, Any], currency_code: str, language: str, query: 
     return page(
         status,
         profile,
+        ShopPhoto(scope, account["id"], merchant, language, role == "OWNER", key=key + "f"),
         ShopHours(scope, account["id"], merchant, language, key=key + "h"),
         ShopOffers(
             scope,

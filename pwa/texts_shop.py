@@ -97,10 +97,55 @@ TEXTS: dict[str, dict[str, str]] = {
     "shop_save_profile": {"ca": "Desa la fitxa", "es": "Guardar la ficha", "en": "Save profile"},
     "shop_saving": {"ca": "Desant…", "es": "Guardando…", "en": "Saving…"},
     "shop_saved": {"ca": "Desat.", "es": "Guardado.", "en": "Saved."},
+    # Photo
+    "shop_photo": {"ca": "Foto", "es": "Foto", "en": "Photo"},
+    "shop_photo_hint": {
+        "ca": "La foto que el mapa mostra amb la botiga.",
+        "es": "La foto que el mapa muestra con la tienda.",
+        "en": "The photo the map shows with your shop.",
+    },
     "shop_photo_none": {
-        "ca": "De moment les botigues no tenen foto al mapa.",
-        "es": "De momento las tiendas no tienen foto en el mapa.",
-        "en": "Shops have no photo on the map yet.",
+        "ca": "La botiga encara no té foto.",
+        "es": "La tienda aún no tiene foto.",
+        "en": "Your shop has no photo yet.",
+    },
+    "shop_photo_file": {
+        "ca": "Foto nova (JPEG, PNG o WebP, 2 MB com a màxim)",
+        "es": "Foto nueva (JPEG, PNG o WebP, 2 MB como máximo)",
+        "en": "New photo (JPEG, PNG or WebP, 2 MB at most)",
+    },
+    "shop_photo_send": {"ca": "Envia la foto", "es": "Enviar la foto", "en": "Upload photo"},
+    "shop_photo_sending": {"ca": "Enviant…", "es": "Enviando…", "en": "Uploading…"},
+    "shop_photo_remove": {"ca": "Treu la foto", "es": "Quitar la foto", "en": "Remove photo"},
+    "shop_photo_saved": {
+        "ca": "Foto desada: el mapa ja la mostra.",
+        "es": "Foto guardada: el mapa ya la muestra.",
+        "en": "Photo saved: the map shows it now.",
+    },
+    "shop_photo_removed": {
+        "ca": "Foto treta.",
+        "es": "Foto quitada.",
+        "en": "Photo removed.",
+    },
+    "shop_photo_kind": {
+        "ca": "Envia una imatge JPEG, PNG o WebP.",
+        "es": "Envía una imagen JPEG, PNG o WebP.",
+        "en": "Send a JPEG, PNG or WebP image.",
+    },
+    "shop_photo_big": {
+        "ca": "La foto pot fer 2 MB com a màxim.",
+        "es": "La foto puede ocupar 2 MB como máximo.",
+        "en": "The photo may be 2 MB at most.",
+    },
+    "shop_photo_empty": {
+        "ca": "El fitxer és buit.",
+        "es": "El archivo está vacío.",
+        "en": "The file is empty.",
+    },
+    "shop_photo_failed": {
+        "ca": "No s'ha pogut enviar la foto. Torna-ho a provar.",
+        "es": "No se ha podido enviar la foto. Vuelve a intentarlo.",
+        "en": "Could not upload the photo. Try again.",
     },
     # Hours
     "shop_hours": {"ca": "Horari", "es": "Horario", "en": "Opening hours"},

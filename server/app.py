@@ -41,6 +41,7 @@ from schema.ws import KeepAliveTransportWS
 from server import pwa_assets
 from server.accounts.sign_in import authenticate
 from server.branding import REQUIRED_ASSETS, Branding, load_all
+from server.directory.photos import content_type_of, photo_path
 from server.kyc.models import KycDocument as KycDocumentRow
 from server.kyc.services import document_path, may_read
 from server.logs import request_id_var
@@ -94,7 +95,7 @@ def create_app(settings: Settings) -> RecASGI:
         connection_init_wait_timeout=timedelta(seconds=10),
         keep_alive=True,  # a graphql-transport-ws ping this often, by KeepAliveTransportWS
         keep_alive_interval=settings.keep_alive_s,
-        multipart_uploads_enabled=True,  # KYC documents; CSRF-safe: see docs/api-access.md
+        multipart_uploads_enabled=True,  # KYC documents, shop photos; CSRF-safe: docs/api-access.md
     )
     graphql.graphql_transport_ws_handler_class = KeepAliveTransportWS
     pages = _Pages(runtime)
@@ -157,6 +158,7 @@ def create_app(settings: Settings) -> RecASGI:
             Route("/admin/sign-out", admin_session.sign_out, methods=["POST"]),
             Route("/branding/{folder}/{filename}", pages.branding_asset),
             Route("/kyc/documents/{document_id:int}", _kyc_document),
+            Route("/directory/photos/{name}", _merchant_photo),
             Route("/pay/{order_id}", pages.wallet),
             Route("/pay/{order_id}/qr.{kind}", _order_qr),
             Route("/topup/notify/{provider}", notify_route, methods=["POST"]),
@@ -282,6 +284,24 @@ async def _kyc_document(request: Request) -> Response:
         filename=f"{document.kind}-{document.id}",
         headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"},
     )
+
+
+# A photo's name is its content's hash: whatever is at an address stays there for ever.
+_PHOTO_HEADERS = {
+    "cache-control": "public, max-age=31536000, immutable",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'; sandbox",
+}
+
+
+async def _merchant_photo(request: Request) -> Response:
+    """A shop's photo on the map: public, like the map itself."""
+    runtime = runtime_from_scope(request.scope)
+    name = request.path_params["name"]
+    path = photo_path(runtime.settings.photos_dir, name)
+    if path is None or not path.is_file():
+        return JSONResponse({"error": "NOT_FOUND"}, status_code=404)
+    return FileResponse(path, media_type=content_type_of(name), headers=_PHOTO_HEADERS)
 
 
 async def _order_qr(request: Request) -> Response:

@@ -91,6 +91,11 @@ class Settings:
         return self.data_dir / "kyc"
 
     @property
+    def photos_dir(self) -> Path:
+        """Shops' photos for the map: public, named by their content's SHA-256."""
+        return self.data_dir / "photos"
+
+    @property
     def embedded_documents_dir(self) -> Path:
         return self.data_dir / "documents"
 

@@ -117,6 +117,30 @@ def test_a_kyc0_person_cannot_pay(live_server: LiveServer, treasurer: GraphQLCli
     assert _balance(person) == "20.00" and _balance(shop) == "0.00"
 
 
+RECIPIENT = "query($to: String!) { recipient(to: $to) { name handle } }"
+ISSUED_FROM = """{ viewer { activeAccount { wallet(currency: "REC") {
+  transactions(first: 1) { edges { node { from { handle } } } } } } } }"""
+
+
+def test_the_payer_sees_whom_a_handle_reaches_before_paying(
+    live_server: LiveServer, treasurer: GraphQLClient
+) -> None:
+    anna, shop = _person(live_server.url), _person(live_server.url)
+    handle = _handle(shop)
+    shop_id = shop.data(ME)["viewer"]["activeAccount"]["id"]
+    expected = {"name": "Maria Pujol", "handle": handle}
+    for typed in (handle, "@" + handle.upper(), f"  {handle} ", shop_id):
+        assert anna.data(RECIPIENT, {"to": typed})["recipient"] == expected
+    for nobody in ("no-such-handle", "h" * 200, "", "@"):
+        assert anna.data(RECIPIENT, {"to": nobody})["recipient"] is None
+    # The issuer can be paid by nobody, so it is nobody to pay.
+    _issue(treasurer, anna, "1.00")
+    edges = anna.data(ISSUED_FROM)["viewer"]["activeAccount"]["wallet"]["transactions"]["edges"]
+    issuer = edges[0]["node"]["from"]["handle"]
+    assert issuer and anna.data(RECIPIENT, {"to": issuer})["recipient"] is None
+    assert GraphQLClient(live_server.url).refusal(RECIPIENT, {"to": handle}) == "UNAUTHENTICATED"
+
+
 def test_pay_with_the_pin_and_see_it_in_both_histories(
     live_server: LiveServer, treasurer: GraphQLClient, officer: GraphQLClient
 ) -> None:

@@ -122,6 +122,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.updateKycTier": SUPERADMIN,
     "Subscription.viewerEvents": PEOPLE,
     "Subscription.walletEvents": PEOPLE,
+    "Query.recipient": PEOPLE,
     "Mutation.pay": PEOPLE,  # then: holder, owner or manager of the active account
     "Mutation.issueFunds": TREASURERS,
     "Query.paymentOrder": EVERYONE,
@@ -154,6 +155,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Query.merchantCategories": EVERYONE,
     "Query.merchantProfile": PEOPLE,  # then: owners, managers, administrators, else null
     "Mutation.updateMerchantProfile": OWNERS,
+    "Mutation.setMerchantPhoto": OWNERS,
+    "Mutation.removeMerchantPhoto": OWNERS,
     "Mutation.setOpeningHours": OWNERS | {"manager": ALLOW},
     "Mutation.addOffer": OWNERS | {"manager": ALLOW},
     "Mutation.removeOffer": PEOPLE,  # then: owners and managers of its shop, else NOT_FOUND

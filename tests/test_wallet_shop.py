@@ -5,6 +5,7 @@ wrong input is refused beside its field and changes nothing; a cashier cannot ed
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -12,7 +13,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
+import segno
 from playwright.async_api import Browser, BrowserContext, Page
 
 from pwa.shop import degrees_value, listing_text
@@ -252,6 +255,72 @@ async def _edit_offers(page: Page, url: str, tag: str) -> None:
     assert "Cafè i llibre per 5 REC" in await item.inner_text()
 
 
+def _png(text: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(text).save(out, kind="png", scale=4)
+    return out.getvalue()
+
+
+async def _loaded(page: Page, test_id: str) -> str:
+    """The src of an image that the browser did load."""
+    image = page.get_by_test_id(test_id)
+    await image.wait_for(timeout=WAIT_MS)
+    await page.wait_for_function(
+        "id => document.querySelector(`[data-testid=${id}]`)?.naturalWidth > 0",
+        arg=test_id,
+        timeout=WAIT_MS,
+    )
+    return await image.get_attribute("src") or ""
+
+
+async def _edit_photo(page: Page, url: str, tag: str) -> str:
+    """A text file named .png is refused beside the field; a PNG shows at once; removed,
+    then another one: the address the map will show."""
+    photo = page.get_by_test_id("shop-photo")
+    assert await photo.get_attribute("data-has-photo") == "false"
+    assert await page.get_by_test_id("shop-photo-none").count() == 1
+    await page.set_input_files(
+        "[data-testid=shop-photo-file]",
+        {"name": "botiga.png", "mimeType": "image/png", "buffer": b"not a photo at all"},
+    )
+    await page.click("[data-testid=shop-photo-submit]")
+    problem = page.get_by_test_id("shop-photo-file-problem")
+    await problem.wait_for(timeout=WAIT_MS)
+    assert await problem.inner_text() == "Envia una imatge JPEG, PNG o WebP."
+    assert await page.get_by_test_id("shop-photo-file").get_attribute("aria-invalid") == "true"
+    first = _png(f"first {tag}")
+    await page.set_input_files(
+        "[data-testid=shop-photo-file]",
+        {"name": "botiga.png", "mimeType": "image/png", "buffer": first},
+    )
+    await problem.wait_for(state="detached", timeout=WAIT_MS)  # a new file clears it
+    await page.click("[data-testid=shop-photo-submit]")
+    src = await _loaded(page, "shop-photo-image")
+    assert src.startswith("/directory/photos/") and src.endswith(".png")
+    assert await page.get_by_test_id("shop-photo-image").get_attribute("alt") == (
+        f"Llibres Nous {tag}"
+    )
+    assert await page.get_by_test_id("shop-photo-notice").inner_text() == (
+        "Foto desada: el mapa ja la mostra."
+    )
+    assert httpx.get(url + src).content == first
+    await page.click("[data-testid=shop-photo-remove]")
+    await page.get_by_test_id("shop-photo-none").wait_for(timeout=WAIT_MS)
+    assert httpx.get(url + src).status_code == 404
+    await page.set_input_files(
+        "[data-testid=shop-photo-file]",
+        {"name": "façana.png", "mimeType": "image/png", "buffer": _png(f"second {tag}")},
+    )
+    await page.click("[data-testid=shop-photo-submit]")
+    await page.wait_for_function(
+        "old => (document.querySelector('[data-testid=shop-photo-image]')?.getAttribute('src')"
+        " || old) !== old",
+        arg=src,
+        timeout=WAIT_MS,
+    )
+    return await _loaded(page, "shop-photo-image")
+
+
 @pytest.mark.browser
 async def test_an_owner_edits_the_shop_and_the_map_shows_it(
     live_server: LiveServer, browser: Browser
@@ -296,6 +365,7 @@ async def test_an_owner_edits_the_shop_and_the_map_shows_it(
         await _edit_profile(page, url, tag)
         await _edit_hours(page, url, tag)
         await _edit_offers(page, url, tag)
+        photo_url = await _edit_photo(page, url, tag)
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"]
         ARTIFACTS.mkdir(exist_ok=True)
@@ -334,6 +404,13 @@ async def test_an_owner_edits_the_shop_and_the_map_shows_it(
         item = page.get_by_test_id("shop").filter(has_text=f"Llibres Nous {tag}")
         await item.get_by_test_id("shop-item-offer").wait_for(timeout=WAIT_MS)
         assert "Cafè i llibre per 5 REC" in await item.inner_text()
+        # Its details show the photo, named by the shop's name.
+        await item.get_by_test_id("shop-item").click()
+        assert await _loaded(page, "shop-details-photo") == photo_url
+        image = item.get_by_test_id("shop-details-photo")
+        assert await image.get_attribute("alt") == f"Llibres Nous {tag}"
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        await page.screenshot(path=str(ARTIFACTS / "wallet-map-photo.png"), full_page=True)
         assert errors == []
     finally:
         await context.close()
@@ -363,6 +440,10 @@ async def test_an_owner_edits_the_shop_and_the_map_shows_it(
         assert await page.get_by_test_id("shop-profile-save").count() == 0
         assert await page.get_by_test_id("hours-0-0-opens").input_value() == "09:00"
         assert await page.get_by_test_id("shop-offer-item").count() == 1
+        # The photo too, without the means to change it.
+        assert await _loaded(page, "shop-photo-image") == photo_url
+        assert await page.get_by_test_id("shop-photo-upload").count() == 0
+        assert await page.get_by_test_id("shop-photo-remove").count() == 0
     finally:
         await context.close()
 

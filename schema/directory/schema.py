@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import strawberry
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from schema.accounts.mutations.accounts import LocationInput
@@ -28,7 +29,7 @@ from server.accounts.models import MemberRole
 from server.accounts.principal import Principal
 from server.currencies.models import Currency
 from server.currencies.services import get_currency
-from server.directory import offers, services
+from server.directory import offers, photos, services
 from server.directory.listing import (
     BoundingBox,
     MerchantFilter,
@@ -136,6 +137,17 @@ class UpdateMerchantProfileInput:
     description: str | None = None
 
 
+@strawberry.input
+class SetMerchantPhotoInput:
+    account_id: strawberry.ID
+    file: Upload = strawberry.field(description="JPEG, PNG or WebP; 2 MB at most.")
+
+
+@strawberry.input
+class RemoveMerchantPhotoInput:
+    account_id: strawberry.ID
+
+
 @strawberry.input(description="Times are HH:MM; see OpeningRange.")
 class OpeningRangeInput:
     day: int = strawberry.field(description="0 Monday to 6 Sunday.")
@@ -201,6 +213,20 @@ class RemoveOfferPayload:
     errors: list[MutationError]
 
 
+UPLOAD_READ_CHUNK = 256 * 1024
+
+
+async def _read_upload(upload: Upload, limit: int) -> bytes | None:
+    """The upload's bytes, reading at most one chunk past the limit; None past it."""
+    content = bytearray()
+    while len(content) <= limit:
+        chunk = await upload.read(UPLOAD_READ_CHUNK)  # type: ignore[attr-defined]
+        if not chunk:
+            return bytes(content)
+        content.extend(chunk)
+    return None
+
+
 NOT_A_SHOP = error("NOT_FOUND", "this account has no page in the directory", "accountId")
 
 
@@ -242,6 +268,45 @@ class DirectoryMutations:
             await services.update_profile(profile, changes, info.context.principal.user)
         except AccountsError as problem:
             return MerchantPayload(merchant=None, errors=from_domain(problem))
+        return MerchantPayload(merchant=await _merchant(info, profile.account.id), errors=[])
+
+    @mutation(
+        rule=AccountRole(OWNERS),
+        description="Sets the shop's photo, sent as a multipart upload (owners only, as "
+        "its profile). Audited. `Merchant.photoUrl` then has a new address.",
+    )
+    async def set_merchant_photo(self, info: Info, input: SetMerchantPhotoInput) -> MerchantPayload:
+        profile = await _profile(input.account_id)
+        if profile is None:
+            return MerchantPayload(merchant=None, errors=[NOT_A_SHOP])
+        if not callable(getattr(input.file, "read", None)):  # a value inline, not a file part
+            inline = error("INVALID_INPUT", "send the file as a multipart upload", "file")
+            return MerchantPayload(merchant=None, errors=[inline])
+        content = await _read_upload(input.file, photos.PHOTO_SIZE_MAX)
+        if content is None:
+            too_big = error("INVALID_INPUT", "2 MB at most", "file")
+            return MerchantPayload(merchant=None, errors=[too_big])
+        settings = info.context.runtime.settings
+        try:
+            await photos.set_photo(
+                profile, content, settings.photos_dir, info.context.principal.user
+            )
+        except AccountsError as problem:
+            return MerchantPayload(merchant=None, errors=from_domain(problem))
+        return MerchantPayload(merchant=await _merchant(info, profile.account.id), errors=[])
+
+    @mutation(
+        rule=AccountRole(OWNERS),
+        description="Removes the shop's photo (owners only); audited. None to remove: no error.",
+    )
+    async def remove_merchant_photo(
+        self, info: Info, input: RemoveMerchantPhotoInput
+    ) -> MerchantPayload:
+        profile = await _profile(input.account_id)
+        if profile is None:
+            return MerchantPayload(merchant=None, errors=[NOT_A_SHOP])
+        folder = info.context.runtime.settings.photos_dir
+        await photos.remove_photo(profile, folder, info.context.principal.user)
         return MerchantPayload(merchant=await _merchant(info, profile.account.id), errors=[])
 
     @mutation(

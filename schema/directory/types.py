@@ -15,6 +15,7 @@ from server.directory.hours import format_time
 from server.directory.listing import MerchantEntry
 from server.directory.models import Offer as OfferRow
 from server.directory.offers import offers_of_profiles, to_come
+from server.directory.photos import photo_url
 from server.directory.services import from_micro_degrees
 
 # Who runs a shop's page on the map: its owners and managers, not its cashiers.
@@ -146,6 +147,13 @@ class Merchant:
     @strawberry.field
     def description(self) -> str:
         return self.entry.profile.description
+
+    @strawberry.field(
+        description="Its photo (JPEG, PNG or WebP), a path on this server that never changes "
+        "content: a new photo has a new address. Null: none."
+    )
+    def photo_url(self) -> str | None:
+        return photo_url(self.entry.profile.photo)
 
     @strawberry.field(description="The time zone its hours are read in: the currency's.")
     def timezone(self) -> str:

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from schema.errors import MutationError, error, from_domain
 from schema.events import AFTER, follow, recheck
-from schema.ledger.types import Transaction
+from schema.ledger.types import Party, Transaction
 from schema.money import Money, positive_amount, to_money
 from schema.permissions import (
     PUBLIC,
@@ -28,7 +28,7 @@ from schema.permissions import (
 )
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
-from server.accounts.models import AdminRole, MemberRole
+from server.accounts.models import AccountKind, AdminRole, MemberRole
 from server.accounts.services import find_account
 from server.currencies.models import Currency
 from server.currencies.services import get_currency
@@ -38,6 +38,7 @@ from server.ledger.models import JournalEntry
 from server.ledger.sealer import latest_checkpoint
 from server.ledger.signing import checkpoint_message
 
+HANDLE_REFERENCE_MAX = 100  # a handle, "@handle" or an account's global ID
 PAYERS = (MemberRole.HOLDER, MemberRole.OWNER, MemberRole.MANAGER)  # cashiers charge only
 
 
@@ -206,6 +207,18 @@ class LedgerCheckpoint:
 
 @strawberry.type
 class LedgerQueries:
+    @field(
+        rule=SignedIn(),
+        description="Whom `pay(to:)` would reach: the name and handle of the account with "
+        "this handle (or account ID), for the payer to check before paying; null when no "
+        "account can be paid there.",
+    )
+    async def recipient(self, to: str) -> Party | None:
+        payee = await _recipient(to[:HANDLE_REFERENCE_MAX])
+        if payee is None or payee.kind == AccountKind.ISSUER:
+            return None
+        return Party(name=payee.name, handle=payee.handle)
+
     @field(rule=Anyone(), description="The latest signed checkpoint of a currency's journal.")
     async def ledger_checkpoint(self, currency: str) -> LedgerCheckpoint | None:
         point = await latest_checkpoint(currency.upper()[:10])

@@ -20,6 +20,9 @@ class MerchantProfile(Model):
     latitude_e6 = fields.IntField()
     longitude_e6 = fields.IntField()
     description = fields.TextField(default="")
+    # The photo's file under the data folder's photos/: its SHA-256 and extension
+    # ("<64 hex>.png"), so its address changes with its content. Null: no photo.
+    photo = fields.CharField(max_length=80, null=True)
     # Written by the directory's services from the account's name and the fields above:
     # folded (lower case, no accents) in Python, so that ordering by name and searching
     # behave alike on SQLite and PostgreSQL, whatever their collations do with accents.
