@@ -7,9 +7,10 @@ in the person's language. One idempotency key stands for one payment: a retry (a
 wrong PIN, or an answer lost on the way) sends the same key, so nothing is paid twice;
 only changing the recipient, the amount or the note makes a new key.
 
-The API has no look-up of an account by handle, so the check step shows the handle as
-typed; a handle nobody has comes back from `pay` as RECIPIENT_NOT_FOUND, beside the
-recipient's field. The receipt names the recipient from the transaction itself.
+The check step names the recipient as the API's `recipient(to:)` finds them (name and
+handle), so the payer sees whom they are paying before the PIN; a handle nobody has is
+RECIPIENT_NOT_FOUND beside the recipient's field, before anything is sent. The receipt
+names the recipient from the transaction itself.
 
 The camera is server/static/wallet-scan.js (with the vendored jsQR): it writes what it
 reads into the inputs marked `data-scan-field` and dispatches input events, so this
@@ -149,6 +150,13 @@ BIG = {"fontSize": "1.5rem", "color": "var(--primary)"}
 HASH = {"fontFamily": "monospace", "fontWeight": "400", "wordBreak": "break-all"}
 
 
+def _whom(payee: dict[str, Any] | None, typed: str) -> str:
+    """The recipient as the check step names them: "Forn Puig (@fornpuig)"."""
+    handle = "@" + ((payee or {}).get("handle") or handle_of(typed))
+    name = (payee or {}).get("name") or ""
+    return f"{name} ({handle})" if name else handle
+
+
 def summary(*rows: tuple[str, str, str, dict[str, Any]] | None) -> Any:
     """A term list of (label, value, test ID, extra style) rows; None rows are left out."""
     shown = [row for row in rows if row is not None]
@@ -179,6 +187,7 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
     busy, set_busy = use_state(False)
     paid, set_paid = use_state(cast(Any, None))
     idempotency_key, set_key = use_state(lambda: uuid.uuid4().hex)
+    payee, set_payee = use_state(cast(Any, None))  # {name handle} of the check step
 
     @use_async_effect(dependencies=[])
     async def load() -> None:
@@ -219,14 +228,24 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
 
         return change
 
-    def check(_: Any) -> None:
+    async def check(_: Any) -> None:
         found: dict[str, Any] = {}
         if not handle_of(to):
             found["to"] = {"code": "EMPTY", "field": "to"}
         if value is None:
             found["amount"] = {"code": "INVALID_AMOUNT", "field": "amount"}
+        whom = None
+        if "to" not in found:
+            try:
+                asked = await execute(scope, OPERATIONS["WalletPayRecipient"], {"to": to.strip()})
+                whom = asked["recipient"]
+            except OperationError:
+                whom = {"name": "", "handle": handle_of(to)}  # unknown yet: pay will tell
+            if whom is None:
+                found["to"] = {"code": "RECIPIENT_NOT_FOUND", "field": "to"}
         set_problems(found)
         if not found:
+            set_payee(whom)
             set_pin("")
             set_step("check")
 
@@ -304,7 +323,7 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
                 },
                 html.h2(text(language, "pay_check")),
                 summary(
-                    (text(language, "pay_recipient"), "@" + handle_of(to), "check-to", {}),
+                    (text(language, "pay_recipient"), _whom(payee, to), "check-to", {}),
                     (text(language, "amount"), shown_amount, "check-amount", BIG),
                     (text(language, "pay_memo_short"), memo.strip(), "check-memo", {})
                     if memo.strip()
