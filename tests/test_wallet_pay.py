@@ -13,7 +13,7 @@ import segno
 from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import LiveServer, chromium_path
-from tests.helpers.browser import CHROMIUM_ARGS, PageWatch
+from tests.helpers.browser import CHROMIUM_ARGS, DECODE_QR, PageWatch
 from tests.helpers.graphql import GraphQLClient, demo_admin, make_admin, register
 from tests.test_ledger_api import ME, PASSWORD, PIN, _balance, _handle, _issue, _pay
 
@@ -24,31 +24,6 @@ SET_TIER = """mutation($input: SetAccountKycTierInput!) {
   setAccountKycTier(input: $input) { tier errors { code } } }"""
 PAYMENTS = """{ viewer { activeAccount { wallet(currency: "REC") { transactions(first: 50) {
   edges { node { id kind amount { amount } to { handle } memo sequence hash } } } } } } }"""
-DECODE_QR = """async (image) => {
-  if (!window.jsQR) {
-    await new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = "/static/vendor/jsqr/jsQR.js";
-      script.onload = resolve;
-      script.onerror = reject;
-      document.head.appendChild(script);
-    });
-  }
-  const source = new Image();
-  source.src = image.src;
-  await source.decode();
-  const size = 480;
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = size;
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#fff";
-  context.fillRect(0, 0, size, size);
-  context.imageSmoothingEnabled = false;
-  context.drawImage(source, 0, 0, size, size);
-  const pixels = context.getImageData(0, 0, size, size);
-  const code = window.jsQR(pixels.data, size, size);
-  return code ? code.data : null;
-}"""
 NO_CAMERA = {
     "No tenim permís per fer servir la càmera. Pots escriure l'àlies a mà.",
     "No hi ha cap càmera disponible. Pots escriure l'àlies a mà.",

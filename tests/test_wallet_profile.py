@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, expect
 
 from server.accounts import totp
 from tests.conftest import LiveServer
-from tests.helpers.browser import PageWatch
+from tests.helpers.browser import DECODE_QR, PageWatch
 from tests.helpers.graphql import (
     GraphQLClient,
     demo_admin,
@@ -40,30 +40,6 @@ DOCUMENTS = """{ kycReviewQueue(first: 50) { edges { node { document { id kind s
 REVIEW = """mutation($input: ReviewKycDocumentInput!) { reviewKycDocument(input: $input) {
   document { status } errors { code } } }"""
 ME = "{ viewer { activeAccount { id } } }"
-DECODE_QR = """async (image) => {
-  if (!window.jsQR) {
-    await new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = "/static/vendor/jsqr/jsQR.js";
-      script.onload = resolve;
-      script.onerror = reject;
-      document.head.appendChild(script);
-    });
-  }
-  const source = new Image();
-  source.src = image.src;
-  await source.decode();
-  const size = 400;
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = size;
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#fff";
-  context.fillRect(0, 0, size, size);
-  context.imageSmoothingEnabled = false;
-  context.drawImage(source, 0, 0, size, size);
-  const code = window.jsQR(context.getImageData(0, 0, size, size).data, size, size);
-  return code ? code.data : null;
-}"""
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,33 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Reads the QR code an <img> shows, with the jsQR the wallet serves: `locator.evaluate(DECODE_QR)`
+# gives its text, or null.
+DECODE_QR = """async (image) => {
+  if (!window.jsQR) {
+    await new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = "/static/vendor/jsqr/jsQR.js";
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+  const source = new Image();
+  source.src = image.src;
+  await source.decode();
+  const size = 480;
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, size, size);
+  context.imageSmoothingEnabled = false;
+  context.drawImage(source, 0, 0, size, size);
+  const pixels = context.getImageData(0, 0, size, size);
+  const code = window.jsQR(pixels.data, size, size);
+  return code ? code.data : null;
+}"""
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
