@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
 
-from admin_ui.treasury import Treasury
-from schema.operations import OperationError, execute, load_operations
+from admin_ui.sections import Section, sections
+from admin_ui.ui import OPERATIONS
+from schema.context import runtime_from_scope
+from schema.operations import OperationError, execute
 
-OPERATIONS = load_operations(Path(__file__).parent / "operations")
 SIGN_IN_MESSAGES = {
     "INVALID_CREDENTIALS": "Wrong email or password.",
     "TWO_FACTOR_REQUIRED": "Enter the code from your authenticator app.",
@@ -19,47 +19,6 @@ SIGN_IN_MESSAGES = {
     "TOO_MANY_ATTEMPTS": "Too many failed attempts: wait a moment and try again.",
     "INVALID_INPUT": "Fill in your email and password.",
 }
-
-
-def _currency_row(currency: dict[str, Any]) -> Any:
-    theme = currency["theme"]
-    return html.tr(
-        {"key": currency["code"], "data-testid": f"currency-{currency['code']}"},
-        html.td(html.img({"src": theme["logoUrl"], "alt": "", "className": "logo-small"})),
-        html.td(html.strong(currency["code"])),
-        html.td(currency["name"]),
-        html.td(currency["fullName"]),
-        html.td(currency["symbol"]),
-        html.td(str(currency["decimals"])),
-        html.td(", ".join(currency["languages"])),
-        html.td(currency["timezone"]),
-        html.td(
-            html.span({"className": "swatch", "style": {"background": theme["primaryColor"]}}),
-            html.span({"className": "swatch", "style": {"background": theme["secondaryColor"]}}),
-        ),
-    )
-
-
-def _currencies(currencies: list[dict[str, Any]]) -> Any:
-    headings = (
-        "",
-        "Code",
-        "Name",
-        "Full name",
-        "Symbol",
-        "Decimals",
-        "Languages",
-        "Time zone",
-        "Colours",
-    )
-    return html.section(
-        html.h2("Currencies"),
-        html.table(
-            {"className": "table", "data-testid": "currencies"},
-            html.thead(html.tr(*[html.th({"key": str(i)}, h) for i, h in enumerate(headings)])),
-            html.tbody(*[_currency_row(currency) for currency in currencies]),
-        ),
-    )
 
 
 def _sign_in_form(error_code: str) -> Any:
@@ -105,28 +64,6 @@ def _sign_in_form(error_code: str) -> Any:
     )
 
 
-def _outbox(mails: list[dict[str, Any]]) -> Any:
-    return html.section(
-        {"data-testid": "outbox"},
-        html.h2("Mail sandbox"),
-        html.p({"className": "muted"}, "In development, mail is kept here instead of being sent."),
-        html.ul(
-            {"className": "outbox"},
-            *[
-                html.li(
-                    {"key": str(index)},
-                    html.strong(mail["subject"]),
-                    f" → {mail['to']} · {mail['createdAt'][:19]}",
-                    html.pre(mail["body"]),
-                )
-                for index, mail in enumerate(mails)
-            ],
-        )
-        if mails
-        else html.p("No mail yet."),
-    )
-
-
 @component
 def AdminPanel():  # type: ignore[no-untyped-def]
     scope = use_scope()
@@ -140,8 +77,6 @@ def AdminPanel():  # type: ignore[no-untyped-def]
             loaded: dict[str, Any] = {"viewer": viewer}
             if viewer and viewer["adminRoles"]:
                 loaded |= await execute(scope, OPERATIONS["AdminCurrencies"])
-            if viewer and "SUPERADMIN" in viewer["adminRoles"]:  # the outbox holds reset links
-                loaded |= await execute(scope, OPERATIONS["AdminOutbox"], {"first": 20})
         except OperationError as problem:
             loaded = {"problem": str(problem)}
         set_state(loaded)
@@ -151,7 +86,8 @@ def AdminPanel():  # type: ignore[no-untyped-def]
     if "problem" in state:
         return html.main({"className": "admin-shell error", "role": "alert"}, state["problem"])
     viewer = state["viewer"]
-    error_code = parse_qs(location.query_string.lstrip("?")).get("error", [""])[0]
+    query = parse_qs(location.query_string.lstrip("?"))
+    error_code = query.get("error", [""])[0]
     if not viewer or not viewer["user"]:
         return html.main(
             {"className": "admin-shell"}, html.h1("Administration"), _sign_in_form(error_code)
@@ -169,6 +105,9 @@ def AdminPanel():  # type: ignore[no-untyped-def]
             f" · {', '.join(r.lower() for r in viewer['adminRoles'])}"
             if viewer["adminRoles"]
             else "",
+            f" of {', '.join(viewer['adminCurrencies'])} only"
+            if viewer["adminRoles"] and viewer.get("adminCurrencies") is not None
+            else "",
         ),
         sign_out,
     )
@@ -184,12 +123,69 @@ def AdminPanel():  # type: ignore[no-untyped-def]
             header,
             html.p({"role": "alert"}, why),
         )
+    # The currencies this administrator may manage (adminCurrencies null: every one).
+    allowed = viewer.get("adminCurrencies")
+    codes = [
+        currency["code"]
+        for currency in state["currencies"]
+        if allowed is None or currency["code"] in allowed
+    ]
+    if allowed is not None and not codes:
+        return html.main(
+            {"className": "admin-shell", "data-testid": "admin-refused"},
+            header,
+            html.p({"role": "alert"}, "Your roles apply to no currency this platform runs."),
+        )
+    chosen = query.get("currency", [""])[0].upper()
+    # No currency asked for (or one not installed, or not theirs): the deployment's own
+    # when they manage it, else the first they do.
+    default = runtime_from_scope(scope).settings.default_currency
+    fallback = default if default in codes else (codes[0] if codes else "")
+    currency = chosen if chosen in codes else fallback
+    parts = [part for part in location.path.split("/") if part][1:]  # after "admin"
+    visible = [
+        s for s in sections() if s.visible_to(viewer["adminRoles"], viewer.get("adminCurrencies"))
+    ]
+    section = next((s for s in visible if s.path == (parts[0] if parts else "")), None)
+    rest = "/".join(parts[1:])
     return html.main(
         {"className": "admin-shell", "data-testid": "admin-home"},
         header,
-        _currencies(state["currencies"]),
-        Treasury(scope, "TREASURER" in viewer["adminRoles"]),
-        _outbox([e["node"] for e in state["sandboxOutbox"]["edges"]])
-        if "sandboxOutbox" in state
-        else "",
+        _menu(visible, section, currency, codes),
+        section.component(scope, viewer, currency, rest, key=f"{section.path}/{rest}/{currency}")
+        if section
+        else html.p({"role": "alert", "data-testid": "section-unknown"}, "No such page here."),
+    )
+
+
+def _menu(visible: list[Section], current: Section | None, currency: str, codes: list[str]) -> Any:
+    """The sections this administrator may open, and the currency they look at."""
+    suffix = "?" + urlencode({"currency": currency}) if currency else ""
+    links = [
+        html.li(
+            {"key": s.path},
+            html.a(
+                {
+                    "href": f"/admin/{s.path}{suffix}",
+                    "data-testid": f"menu-{s.path or 'dashboard'}",
+                    **({"aria-current": "page"} if s is current else {}),
+                },
+                s.label,
+            ),
+        )
+        for s in visible
+    ]
+    switcher = html.form(
+        {"method": "get", "className": "inline currency-switch"},
+        html.label(
+            "Currency ",
+            html.select(
+                {"name": "currency", "defaultValue": currency, "data-testid": "currency-switch"},
+                *[html.option({"key": code, "value": code}, code) for code in codes],
+            ),
+        ),
+        html.button({"type": "submit"}, "Show"),
+    )
+    return html.nav(
+        {"className": "admin-menu", "aria-label": "Sections"}, html.ul(*links), switcher
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin_ui.panel import OPERATIONS
+from admin_ui.ui import OPERATIONS
 from schema import session_forms
 
 

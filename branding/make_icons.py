@@ -1,13 +1,16 @@
 """Renders a branding folder's logo.svg into its PNG icons (192, 512 and maskable 512).
 
-    .venv/bin/python branding/make_icons.py branding/<code> "#rrggbb"
+    .venv/bin/python branding/make_icons.py branding/<code> ["#rrggbb"]
 
-The colour fills the maskable icon's safe-zone padding. Uses Debian's Chromium.
+The colour fills the maskable icon's safe-zone padding; without one, the folder's
+theme.toml gives it (colours.primary). Uses Debian's Chromium.
 """
 
 from __future__ import annotations
 
+import re
 import sys
+import tomllib
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -40,7 +43,17 @@ def main(folder: Path, background: str) -> None:
         browser.close()
 
 
+def theme_primary(folder: Path) -> str:
+    """The folder's primary colour, from its theme.toml."""
+    theme = tomllib.loads((folder / "theme.toml").read_text(encoding="utf-8"))
+    return str(theme["colours"]["primary"])
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
-    main(Path(sys.argv[1]), sys.argv[2])
+    folder = Path(sys.argv[1])
+    colour = sys.argv[2] if len(sys.argv) == 3 else theme_primary(folder)
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        sys.exit(f"expected a colour like '#1a2b3c', not {colour!r}")
+    main(folder, colour)

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from reactpy import component, event, html, use_async_effect, use_state
 
 from pwa.forms import sign_in_fields
+from pwa.paths import wallet_path
 from pwa.texts import text
 from schema.operations import OperationError, execute, load_operations
 
@@ -156,7 +157,7 @@ EMAIL_LENGTH_MAX = 254
 
 
 @component
-def ForgotPassword(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-def]
+def ForgotPassword(scope: dict[str, Any], code: str, language: str):  # type: ignore[no-untyped-def]
     """Asks for a reset link by mail. The answer is the same whether or not an account has
     that address (the API's too), so the page tells nobody who is registered."""
     email, set_email = use_state("")
@@ -169,7 +170,7 @@ def ForgotPassword(scope: dict[str, Any], language: str):  # type: ignore[no-unt
             return
         set_busy(True)
         set_problem("")
-        variables = {"input": {"email": email.strip()}}
+        variables = {"input": {"email": email.strip(), "currency": code}}  # its link: here
         try:
             await execute(scope, OPERATIONS["WalletRequestPasswordReset"], variables)
         except OperationError:
@@ -187,7 +188,9 @@ def ForgotPassword(scope: dict[str, Any], language: str):  # type: ignore[no-unt
                 {"role": "status", "data-testid": "forgot-sent"},
                 text(language, "forgot_sent").format(email=sent_to),
             ),
-            html.a({"href": "/wallet/", "data-testid": "forgot-back"}, text(language, "sign_in")),
+            html.a(
+                {"href": wallet_path(code), "data-testid": "forgot-back"}, text(language, "sign_in")
+            ),
         )
     return html.form(
         {
@@ -231,6 +234,7 @@ def ForgotPassword(scope: dict[str, Any], language: str):  # type: ignore[no-unt
             text(language, "forgot_submit"),
         ),
         html.a(
-            {"href": "/wallet/", "data-testid": "forgot-back"}, text(language, "back_to_wallet")
+            {"href": wallet_path(code), "data-testid": "forgot-back"},
+            text(language, "back_to_wallet"),
         ),
     )

@@ -1,4 +1,4 @@
-"""The person's accounts (/wallet/accounts): which one is active, switching, a new business
+"""The person's accounts (/wallet/<code>/accounts): which one is active, switching, a new business
 account, and for the active business account its team and integrations.
 
 - The list: every account the person belongs to (`viewer.accounts`), personal and business,
@@ -52,8 +52,9 @@ from pwa.accounts_webhooks import Webhooks
 from pwa.directory import category_name
 from pwa.forms import chosen_value
 from pwa.i18n import money
+from pwa.paths import wallet_path
 from pwa.pay import sign_in_card
-from pwa.texts import text
+from pwa.texts import speak, text
 from schema.operations import OperationError, execute, load_operations
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
@@ -245,7 +246,7 @@ def _business_form(
 
 
 def _role_section(
-    scope: dict[str, Any], data: dict[str, Any], active: dict[str, Any], language: str
+    scope: dict[str, Any], code: str, data: dict[str, Any], active: dict[str, Any], language: str
 ) -> Any:
     """The active business account's team and integrations, as far as the role goes."""
     account, role = active["account"], active["role"]
@@ -264,7 +265,15 @@ def _role_section(
         )
     if role in ("OWNER", "MANAGER"):
         parts.append(
-            Team(scope, account["id"], role == "OWNER", me, language, key=f"team-{account['id']}")
+            Team(
+                scope,
+                account["id"],
+                role == "OWNER",
+                me,
+                code,
+                language,
+                key=f"team-{account['id']}",
+            )
         )
     if role == "MANAGER":
         parts.append(
@@ -329,8 +338,14 @@ def Accounts(scope: dict[str, Any], currency_code: str, language: str, query: st
     if failed and data is None:
         return html.p({"role": "alert", "className": "error"}, text(language, "acc_unavailable"))
     if not viewer or not viewer["user"]:
-        return sign_in_card(language, "/wallet/accounts", "acc_sign_in", "", "accounts-sign-in")
-    language = viewer["user"]["language"] or language
+        return sign_in_card(
+            language,
+            wallet_path(currency_code, "accounts"),
+            "acc_sign_in",
+            "",
+            "accounts-sign-in",
+        )
+    language = speak(viewer["user"]["language"], language)
     active_id = (viewer["activeAccount"] or {}).get("id", "")
     memberships = viewer["accounts"]
     active = next((m for m in memberships if m["account"]["id"] == active_id), None)
@@ -413,7 +428,7 @@ def Accounts(scope: dict[str, Any], currency_code: str, language: str, query: st
             problem_line("accounts-switch", switch_words),
             html.p(
                 html.a(
-                    {"href": "/wallet/", "data-testid": "accounts-home"},
+                    {"href": wallet_path(currency_code), "data-testid": "accounts-home"},
                     text(language, "acc_back_home"),
                 )
             ),
@@ -438,7 +453,7 @@ def Accounts(scope: dict[str, Any], currency_code: str, language: str, query: st
                 text(language, "acc_new_business"),
             )
         ),
-        _role_section(scope, data, active, language)
+        _role_section(scope, currency_code, data, active, language)
         if active is not None and active["account"]["kind"] == "BUSINESS"
         else "",
     )

@@ -5,7 +5,7 @@ member after a confirmation (`removeMember`).
 The API keeps at least one owner: the last owner gets no remove button on themselves, and
 whatever the API still refuses shows beside that member, in the person's language. An
 owner who removes themselves (another owner remains) is told so, with a way back to their
-accounts. An invitation becomes a member when accepted (/wallet/invitation?token=...).
+accounts. An invitation becomes a member when accepted (/wallet/<code>/invitation?token=...).
 
 Test IDs: `team`, `member-item` (`data-email`, `data-role`), `member-remove`,
 `member-remove-confirm`, `member-remove-cancel`, `member-problem`, `team-notice`,
@@ -35,6 +35,7 @@ from pwa.accounts_parts import (
     tied,
 )
 from pwa.forms import chosen_value
+from pwa.paths import wallet_path
 from pwa.texts import text
 from schema.operations import OperationError, execute, load_operations
 
@@ -162,7 +163,7 @@ def _invite_form(
 
 
 @component
-def Team(scope: dict[str, Any], account_id: str, is_owner: bool, me: str, language: str):  # type: ignore[no-untyped-def]
+def Team(scope: dict[str, Any], account_id: str, is_owner: bool, me: str, code: str, language: str):  # type: ignore[no-untyped-def]
     members, set_members = use_state(cast(Any, None))
     failed, set_failed = use_state(False)
     left, set_left = use_state(False)
@@ -217,7 +218,14 @@ def Team(scope: dict[str, Any], account_id: str, is_owner: bool, me: str, langua
         set_busy(True)
         set_invite_problem(None)
         email = fields["email"].strip()
-        variables = {"input": {"accountId": account_id, "email": email, "role": fields["role"]}}
+        variables = {
+            "input": {
+                "accountId": account_id,
+                "email": email,
+                "role": fields["role"],
+                "currency": code,  # the invitation's link opens this currency's wallet
+            }
+        }
         try:
             answer = (await execute(scope, OPERATIONS["WalletInviteMember"], variables))[
                 "inviteMember"
@@ -235,7 +243,7 @@ def Team(scope: dict[str, Any], account_id: str, is_owner: bool, me: str, langua
         return html.section(
             {"className": "card stack", "data-testid": "team"},
             notice("team-notice", text(language, "acc_left")),
-            html.a({"href": "/wallet/accounts"}, text(language, "acc_title")),
+            html.a({"href": wallet_path(code, "accounts")}, text(language, "acc_title")),
         )
     if members is None:
         body: Any = (

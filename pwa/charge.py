@@ -1,5 +1,5 @@
 """Getting paid face to face: the person types the amount (and a note, if they like), and
-the screen shows a QR code of the pay link `<public url>/wallet/pay?to=<handle>&amount=...`
+the screen shows a QR code of the pay link `<public url>/wallet/<code>/pay?to=<handle>&...`
 for the payer's camera, the same link as text, and the payment arriving live.
 
 The QR code is an SVG made here with segno, shown as a data: URI: nothing to fetch.
@@ -10,14 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlencode
 
 import segno
 from reactpy import component, event, html, use_async_effect, use_state
 
 from pwa.i18n import money
+from pwa.paths import wallet_path
 from pwa.pay import AMOUNT_LENGTH_MAX, MEMO_LENGTH_MAX, SECONDARY, amount_value, sign_in_card
-from pwa.texts import problem_text, text
+from pwa.texts import problem_text, speak, text
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations, subscribe
 
@@ -25,10 +25,10 @@ OPERATIONS = load_operations(Path(__file__).parent / "operations")
 QR_SIZE = 240  # CSS pixels on screen; it shrinks to the card's width on narrow phones
 
 
-def pay_link(public_url: str, handle: str, amount: str, memo: str) -> str:
-    """The wallet's pay screen, filled in: what the QR code and the shared link carry."""
+def pay_link(public_url: str, code: str, handle: str, amount: str, memo: str) -> str:
+    """This currency's pay screen, filled in: what the QR code and the shared link carry."""
     query = {"to": handle, "amount": amount} | ({"memo": memo} if memo else {})
-    return f"{public_url.rstrip('/')}/wallet/pay?{urlencode(query)}"
+    return public_url.rstrip("/") + wallet_path(code, "pay", query)
 
 
 def qr_data_uri(link: str) -> str:
@@ -100,8 +100,14 @@ def Charge(scope: dict[str, Any], currency_code: str, language: str):  # type: i
         return html.p({"aria-busy": "true"}, "…")
     viewer = (found or {}).get("viewer")
     if not viewer or not viewer["user"] or not found or not found["currency"]:
-        return sign_in_card(language, "/wallet/charge", "sign_in_to_charge", "", "charge-sign-in")
-    language = viewer["user"]["language"] or language
+        return sign_in_card(
+            language,
+            wallet_path(currency_code, "charge"),
+            "sign_in_to_charge",
+            "",
+            "charge-sign-in",
+        )
+    language = speak(viewer["user"]["language"], language)
     account = viewer["activeAccount"]
     if account is None:
         return html.p({"role": "alert"}, problem_text(language, "FORBIDDEN", ""))
@@ -114,7 +120,7 @@ def Charge(scope: dict[str, Any], currency_code: str, language: str):  # type: i
             return
         set_problem("")
         public_url = runtime_from_scope(scope).settings.public_url
-        link = pay_link(public_url, account["handle"], value, memo.strip())
+        link = pay_link(public_url, code, account["handle"], value, memo.strip())
         set_shown({"amount": value, "memo": memo.strip(), "link": link})
 
     into = html.p(

@@ -1,4 +1,4 @@
-"""The map and directory of shops (/wallet/map): public, signed in or not.
+"""The map and directory of shops (/wallet/<code>/map): public, signed in or not.
 
 A search box, a category and two toggles (open now, with offers) filter the public
 `merchants` query; the shops found show as a list, a page at a time ("show more" asks for
@@ -35,7 +35,8 @@ from reactpy import component, html, use_async_effect, use_ref, use_state
 
 from pwa.forms import chosen_value
 from pwa.i18n import locale_of
-from pwa.texts import TEXTS, text
+from pwa.paths import wallet_path
+from pwa.texts import TEXTS, speak, text
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
 
@@ -299,7 +300,7 @@ def _offers(shop: dict[str, Any], language: str) -> Any:
     )
 
 
-def _details(shop: dict[str, Any], language: str) -> Any:
+def _details(shop: dict[str, Any], code: str, language: str) -> Any:
     neighbourhood = f" ({shop['neighbourhood']})" if shop["neighbourhood"] else ""
     return html.section(
         {
@@ -333,13 +334,13 @@ def _details(shop: dict[str, Any], language: str) -> Any:
         html.h4({"style": {"margin": "0"}}, text(language, "map_offers")),
         _offers(shop, language),
         html.a(
-            {"href": f"/wallet/pay?to={shop['handle']}", "className": "button"},
+            {"href": wallet_path(code, "pay", {"to": shop["handle"]}), "className": "button"},
             text(language, "map_pay_here").format(name=shop["name"]),
         ),
     )
 
 
-def _item(shop: dict[str, Any], language: str, selected: bool, choose: Any) -> Any:
+def _item(shop: dict[str, Any], code: str, language: str, selected: bool, choose: Any) -> Any:
     offers = shop["offers"]
     return html.li(
         {"key": shop["id"], "data-testid": "shop", "style": {"listStyle": "none"}},
@@ -379,7 +380,7 @@ def _item(shop: dict[str, Any], language: str, selected: bool, choose: Any) -> A
                 for offer in offers
             ],
         ),
-        _details(shop, language) if selected else "",
+        _details(shop, code, language) if selected else "",
     )
 
 
@@ -431,7 +432,7 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
     categories, set_categories = use_state(cast(list[str], []))  # from the API
     current = use_ref(filters)  # what the list shows: a late page of older filters is dropped
     first_load = use_ref(True)
-    language = person_language or language
+    language = speak(person_language, language)
     area_key = filters["bbox"] if filters["in_area"] else ""
 
     asked = (
@@ -560,11 +561,18 @@ def Directory(scope: dict[str, Any], currency_code: str, language: str):  # type
                 "data-testid": "map-shops",
                 "style": {"padding": "0", "margin": "0"},
             },
-            *[_item(shop, language, shop["id"] == selected, choose) for shop in shops],
+            *[
+                _item(shop, currency_code, language, shop["id"] == selected, choose)
+                for shop in shops
+            ],
         )
     return html.section(
         {"className": "stack", "data-testid": "wallet-map", "lang": language},
-        html.a({"href": "/wallet/", "key": "back"}, "\u2190 ", text(language, "back_to_wallet")),
+        html.a(
+            {"href": wallet_path(currency_code), "key": "back"},
+            "\u2190 ",
+            text(language, "back_to_wallet"),
+        ),
         html.h2({"key": "title", "style": {"margin": "0"}}, text(language, "map_title")),
         html.p(
             {"key": "intro", "className": "muted"},

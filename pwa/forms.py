@@ -7,6 +7,7 @@ from typing import Any
 
 from reactpy import html
 
+from pwa.paths import wallet_path
 from pwa.texts import text
 
 # name, input type, autocomplete, required
@@ -38,13 +39,30 @@ def sign_in_fields(language: str, attributes_of: Callable[[str], dict[str, Any]]
     ]
 
 
-def forgot_password_link(language: str) -> Any:
-    """The way to a new password, under a sign-in form."""
+def forgot_password_link(code: str, language: str) -> Any:
+    """The way to a new password, under a sign-in form (in this currency's wallet)."""
     return html.p(
         html.a(
-            {"href": "/wallet/forgot-password", "data-testid": "forgot-password-link"},
+            {"href": wallet_path(code, "forgot-password"), "data-testid": "forgot-password-link"},
             text(language, "forgot_password_link"),
         )
+    )
+
+
+def legal_links(code: str, language: str, test_id: str, intro: bool = True) -> Any:
+    """The currency's terms of use and privacy notice (branding/<code>/legal/), in the
+    person's language when the currency has them in it (server/app.py serves them)."""
+
+    def link(name: str, key: str) -> Any:
+        href = wallet_path(code, name, {"lang": str(language)})
+        return html.a({"href": href, "data-testid": f"{test_id}-{name}"}, text(language, key))
+
+    return html.p(
+        {"className": "muted legal", "data-testid": test_id},
+        *([text(language, "legal_accept"), " "] if intro else []),
+        link("terms", "legal_terms"),
+        " · ",
+        link("privacy", "legal_privacy"),
     )
 
 

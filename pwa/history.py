@@ -4,7 +4,7 @@ once the journal has sealed it, its place in the ledger (sequence and hash). Bes
 the statement of a period as a CSV file (pwa/statement.py).
 
 The filters are a plain GET form, so that they live in the address
-(`/wallet/history?kind=PAYMENT&direction=OUT&from=2026-03-01&to=2026-03-31&search=pa`):
+(`/wallet/rec/history?kind=PAYMENT&direction=OUT&from=2026-03-01&to=2026-03-31&search=pa`):
 a filtered history can be bookmarked, shared between tabs, and comes back after reloading.
 Days are calendar days in the currency's time zone, the last one included; the API is
 asked from the start of the first day (`since`) to the start of the day after the last
@@ -33,9 +33,10 @@ from babel.dates import format_date
 from reactpy import component, html, use_async_effect, use_state
 
 from pwa.i18n import locale_of, signed_money, when
+from pwa.paths import STATEMENT, wallet_path
 from pwa.pay import HASH, SECONDARY, sign_in_card, summary
 from pwa.statement import PeriodError, day_of, period_bounds
-from pwa.texts import problem_text, text
+from pwa.texts import problem_text, speak, text
 from schema.operations import OperationError, execute, load_operations
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
@@ -135,8 +136,8 @@ def _problem(language: str, problems: dict[str, str], name: str) -> Any:
     )
 
 
-def _filter_form(language: str, filters: Filters) -> Any:
-    """A GET form: applying it loads /wallet/history with the filters in the address."""
+def _filter_form(code: str, language: str, filters: Filters) -> Any:
+    """A GET form: applying it loads /wallet/<code>/history with the filters in the address."""
 
     def date_input(name: str, label: str) -> Any:
         wrong = name in filters.problems
@@ -172,7 +173,7 @@ def _filter_form(language: str, filters: Filters) -> Any:
     form = html.form(
         {
             "method": "get",
-            "action": "/wallet/history",
+            "action": wallet_path(code, "history"),
             "className": "stack",
             "data-testid": "history-filters",
         },
@@ -217,7 +218,7 @@ def _filter_form(language: str, filters: Filters) -> Any:
                 {"type": "submit", "data-testid": "history-apply"}, text(language, "history_apply")
             ),
             html.a(
-                {"href": "/wallet/history", "data-testid": "history-clear"},
+                {"href": wallet_path(code, "history"), "data-testid": "history-clear"},
                 text(language, "history_clear"),
             )
             if filters.active
@@ -236,8 +237,12 @@ def _filter_form(language: str, filters: Filters) -> Any:
 
 def _statement(language: str, filters: Filters, currency: str, timezone: str) -> Any:
     first_day, last_day = statement_period(filters, timezone)
-    link = "/wallet/statement.csv?" + urlencode(
-        {"currency": currency, "from": first_day.isoformat(), "to": last_day.isoformat()}
+    link = (
+        STATEMENT
+        + "?"
+        + urlencode(
+            {"currency": currency, "from": first_day.isoformat(), "to": last_day.isoformat()}
+        )
     )
     locale = locale_of(language)
     return html.section(
@@ -446,9 +451,13 @@ def History(scope: dict[str, Any], currency_code: str, language: str, query: str
     if not viewer or not viewer["user"]:
         error_code = parse_qs(query.lstrip("?")).get("error", [""])[0][:40]
         return sign_in_card(
-            language, "/wallet/history", "history_sign_in", error_code, "history-sign-in"
+            language,
+            wallet_path(currency_code, "history"),
+            "history_sign_in",
+            error_code,
+            "history-sign-in",
         )
-    language = viewer["user"]["language"] or language
+    language = speak(viewer["user"]["language"], language)
     account = viewer["activeAccount"]
     currency = (found or {}).get("currency")
     if account is None or currency is None:
@@ -486,7 +495,10 @@ def History(scope: dict[str, Any], currency_code: str, language: str, query: str
     return html.div(
         {"className": "stack", "data-testid": "history", "lang": language},
         html.nav(
-            html.a({"href": "/wallet/", "data-testid": "nav-home"}, text(language, "nav_home"))
+            html.a(
+                {"href": wallet_path(currency_code), "data-testid": "nav-home"},
+                text(language, "nav_home"),
+            )
         ),
         html.section(
             {"className": "card stack", "aria-labelledby": "history-title"},
@@ -494,7 +506,7 @@ def History(scope: dict[str, Any], currency_code: str, language: str, query: str
             html.p(
                 {"className": "muted"}, text(language, "history_of").format(account=account["name"])
             ),
-            _filter_form(language, filters),
+            _filter_form(currency_code, language, filters),
             html.div({"aria-live": "polite"}, listing),
             html.button(
                 {

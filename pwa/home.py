@@ -14,24 +14,24 @@ from urllib.parse import parse_qs
 
 from reactpy import component, event, html, use_async_effect, use_state
 
-from pwa.forms import chosen_value, forgot_password_link, sign_in_fields
+from pwa.forms import chosen_value, forgot_password_link, legal_links, sign_in_fields
 from pwa.i18n import money, signed_money, when
-from pwa.texts import problem_text, text
+from pwa.paths import SIGN_IN, SIGN_OUT, wallet_path
+from pwa.texts import offered_languages, problem_text, speak, text
 from schema.operations import OperationError, execute, load_operations, subscribe
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
-LANGUAGES = {"ca": "Català", "es": "Castellano", "en": "English"}
 
 
-def _sign_in(language: str, error_code: str, email: str = "") -> Any:
+def _sign_in(code: str, language: str, error_code: str, email: str = "") -> Any:
     return html.form(
         {
             "method": "post",
-            "action": "/wallet/sign-in",
+            "action": SIGN_IN,
             "className": "card stack",
             "data-testid": "home-sign-in",
         },
-        html.input({"type": "hidden", "name": "next", "value": "/wallet/"}),
+        html.input({"type": "hidden", "name": "next", "value": wallet_path(code)}),
         *sign_in_fields(
             language,
             lambda name: (
@@ -47,12 +47,12 @@ def _sign_in(language: str, error_code: str, email: str = "") -> Any:
         if error_code
         else "",
         html.button({"type": "submit"}, text(language, "sign_in")),
-        forgot_password_link(language),
+        forgot_password_link(code, language),
     )
 
 
 @component
-def Register(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-def]
+def Register(scope: dict[str, Any], code: str, language: str):  # type: ignore[no-untyped-def]
     fields, set_fields = use_state(
         lambda: {"name": "", "email": "", "password": "", "language": language}
     )
@@ -69,9 +69,8 @@ def Register(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-d
         set_busy(True)
         set_problem(None)
         try:
-            answer = (await execute(scope, OPERATIONS["WalletRegister"], {"input": fields}))[
-                "register"
-            ]
+            asked = {"input": fields | {"currency": code}}  # the mail's link opens this wallet
+            answer = (await execute(scope, OPERATIONS["WalletRegister"], asked))["register"]
         except OperationError:
             answer = {"errors": [{"code": "UNAVAILABLE", "message": "", "field": None}]}
         set_busy(False)
@@ -100,10 +99,10 @@ def Register(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-d
         )
 
     if done:  # on to signing in, in the language just chosen
-        chosen = fields["language"]
+        chosen = speak(fields["language"], language)
         return html.div(
             html.p({"role": "status", "data-testid": "registered"}, text(chosen, "registered")),
-            _sign_in(chosen, "", fields["email"]),
+            _sign_in(code, chosen, "", fields["email"]),
         )
     return html.form(
         {
@@ -111,12 +110,17 @@ def Register(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-d
             "className": "card stack",
             "data-testid": "register",
         },
-        html.h2(text(fields["language"], "create_account")),
-        field("name", text(fields["language"], "your_name"), "text", "name"),
-        field("email", text(fields["language"], "email"), "email", "email"),
-        field("password", text(fields["language"], "password"), "password", "new-password"),
+        html.h2(text(speak(fields["language"], language), "create_account")),
+        field("name", text(speak(fields["language"], language), "your_name"), "text", "name"),
+        field("email", text(speak(fields["language"], language), "email"), "email", "email"),
+        field(
+            "password",
+            text(speak(fields["language"], language), "password"),
+            "password",
+            "new-password",
+        ),
         html.label(
-            text(fields["language"], "language"),
+            text(speak(fields["language"], language), "language"),
             html.select(
                 {
                     "name": "language",
@@ -125,11 +129,12 @@ def Register(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-d
                     "onChange": change("language"),
                 },
                 *[
-                    html.option({"value": code, "key": code}, name)
-                    for code, name in LANGUAGES.items()
+                    html.option({"value": lang, "key": lang}, name)
+                    for lang, name in offered_languages(language).items()
                 ],
             ),
         ),
+        legal_links(code, speak(fields["language"], language), "register-legal"),
         html.p(
             {
                 "id": "register-problem",
@@ -137,26 +142,26 @@ def Register(scope: dict[str, Any], language: str):  # type: ignore[no-untyped-d
                 "role": "alert",
                 "data-testid": "register-problem",
             },
-            problem_text(fields["language"], problem["code"], problem["message"]),
+            problem_text(speak(fields["language"], language), problem["code"], problem["message"]),
         )
         if problem
         else "",
         html.button(
             {"type": "submit", "disabled": busy, "data-testid": "register-submit"},
-            text(fields["language"], "create_account"),
+            text(speak(fields["language"], language), "create_account"),
         ),
     )
 
 
 @component
-def Welcome(scope: dict[str, Any], language: str, query_string: str):  # type: ignore[no-untyped-def]
+def Welcome(scope: dict[str, Any], code: str, language: str, query_string: str):  # type: ignore[no-untyped-def]
     registering, set_registering = use_state(False)
     error_code = parse_qs(query_string.lstrip("?")).get("error", [""])[0][:40]
     if registering:
-        return Register(scope, language)
+        return Register(scope, code, language)
     return html.div(
         html.p({"className": "lead"}, text(language, "welcome_intro")),
-        _sign_in(language, error_code),
+        _sign_in(code, language, error_code),
         html.p(
             text(language, "no_account_yet"),
             " ",
@@ -171,7 +176,10 @@ def Welcome(scope: dict[str, Any], language: str, query_string: str):  # type: i
             ),
         ),
         html.p(
-            html.a({"href": "/wallet/map", "data-testid": "nav-map"}, text(language, "map_title"))
+            html.a(
+                {"href": wallet_path(code, "map"), "data-testid": "nav-map"},
+                text(language, "map_title"),
+            )
         ),
     )
 
@@ -195,7 +203,7 @@ def _activity(item: dict[str, Any], account_handle: str, language: str, timezone
     )
 
 
-def _more(language: str, business: bool) -> Any:
+def _more(code: str, language: str, business: bool) -> Any:
     """The other screens: history, accounts and profile; the till and the shop page for a
     business account."""
     pages = ["history", "accounts", "profile"] + (["till", "shop"] if business else [])
@@ -203,7 +211,7 @@ def _more(language: str, business: bool) -> Any:
         {"className": "more", "aria-label": text(language, "nav_more")},
         *[
             html.a(
-                {"href": f"/wallet/{page}", "data-testid": f"nav-{page}", "key": page},
+                {"href": wallet_path(code, page), "data-testid": f"nav-{page}", "key": page},
                 text(language, f"nav_{page}"),
             )
             for page in pages
@@ -238,11 +246,11 @@ def Home(scope: dict[str, Any], currency: dict[str, Any], query_string: str):  #
         return html.p({"aria-busy": "true"}, "…")
     viewer = (data or {}).get("viewer")
     if not viewer or not viewer["user"]:
-        return Welcome(scope, language, query_string)
-    language = viewer["user"]["language"] or language
+        return Welcome(scope, code, language, query_string)
+    language = speak(viewer["user"]["language"], language)
     account = viewer["activeAccount"] or {}
     wallet = account.get("wallet") or {
-        "balance": {"amount": "0." + "0" * currency["decimals"], "currency": code},
+        "balance": {"amount": f"{0:.{currency['decimals']}f}", "currency": code},
         "transactions": {"edges": []},
     }
     balance = wallet["balance"]
@@ -278,24 +286,40 @@ def Home(scope: dict[str, Any], currency: dict[str, Any], query_string: str):  #
             html.nav(
                 {"className": "actions"},
                 html.a(
-                    {"href": "/wallet/pay", "className": "button", "data-testid": "nav-pay"},
+                    {
+                        "href": wallet_path(code, "pay"),
+                        "className": "button",
+                        "data-testid": "nav-pay",
+                    },
                     text(language, "pay_title"),
                 ),
                 html.a(
-                    {"href": "/wallet/charge", "className": "button", "data-testid": "nav-charge"},
+                    {
+                        "href": wallet_path(code, "charge"),
+                        "className": "button",
+                        "data-testid": "nav-charge",
+                    },
                     text(language, "charge_title"),
                 ),
                 html.a(
-                    {"href": "/wallet/top-up", "className": "button", "data-testid": "nav-buy"},
+                    {
+                        "href": wallet_path(code, "top-up"),
+                        "className": "button",
+                        "data-testid": "nav-buy",
+                    },
                     text(language, "nav_buy"),
                 ),
                 html.a(
-                    {"href": "/wallet/map", "className": "button", "data-testid": "nav-map"},
+                    {
+                        "href": wallet_path(code, "map"),
+                        "className": "button",
+                        "data-testid": "nav-map",
+                    },
                     text(language, "map_title"),
                 ),
             ),
         ),
-        _more(language, account.get("kind") == "BUSINESS"),
+        _more(code, language, account.get("kind") == "BUSINESS"),
         html.section(
             {"className": "card"},
             html.h2(text(language, "recent_activity")),
@@ -314,14 +338,14 @@ def Home(scope: dict[str, Any], currency: dict[str, Any], query_string: str):  #
             html.select(
                 {"value": language, "data-testid": "home-language", "onChange": choose_language},
                 *[
-                    html.option({"value": code, "key": code}, name)
-                    for code, name in LANGUAGES.items()
+                    html.option({"value": lang, "key": lang}, name)
+                    for lang, name in offered_languages(language).items()
                 ],
             ),
         ),
         html.form(
-            {"method": "post", "action": "/wallet/sign-out"},
-            html.input({"type": "hidden", "name": "next", "value": "/wallet/"}),
+            {"method": "post", "action": SIGN_OUT},
+            html.input({"type": "hidden", "name": "next", "value": wallet_path(code)}),
             html.button({"type": "submit", "className": "secondary"}, text(language, "sign_out")),
         ),
     )

@@ -30,13 +30,14 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 from reactpy import component, event, html, use_async_effect, use_state
 
 from pwa.forms import sign_in_fields
 from pwa.i18n import money, when
-from pwa.texts import problem_text, text
+from pwa.paths import LEGACY_PAY, SIGN_IN, wallet_path
+from pwa.texts import problem_text, speak, text
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
 
@@ -75,7 +76,7 @@ def sign_in_card(language: str, back: str, intro: str, error_code: str, test_id:
     return html.form(
         {
             "method": "post",
-            "action": "/wallet/sign-in",
+            "action": SIGN_IN,
             "className": "card stack",
             "data-testid": test_id,
         },
@@ -205,11 +206,11 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
         # Back to this screen after signing in, with what a scanned link prefilled.
         asked = parse_qs(query_string.lstrip("?"))
         kept = {k: asked[k][0][:100] for k in ("to", "amount", "memo") if asked.get(k)}
-        return_to = "/wallet/pay" + ("?" + urlencode(kept) if kept else "")
+        return_to = wallet_path(currency_code, "pay", kept)
         return sign_in_card(
             language, return_to, "sign_in_to_pay", _error_code(query_string), "pay-sign-in"
         )
-    language = viewer["user"]["language"] or language
+    language = speak(viewer["user"]["language"], language)
     account = viewer["activeAccount"]
     if account is None:
         return html.p({"role": "alert"}, problem_text(language, "FORBIDDEN", ""))
@@ -307,7 +308,7 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
     if step == "done" and paid is not None:
         return html.div(
             {"className": "stack", "lang": language},
-            Receipt(scope, paid, language, currency["timezone"] or "Europe/Madrid"),
+            Receipt(scope, paid, code, language, currency["timezone"] or "Europe/Madrid"),
         )
     if step == "check":
         shown_amount = money(value or amount, code, language, decimals)
@@ -375,7 +376,13 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
             ),
             scanner,
         )
-    public_url = runtime_from_scope(scope).settings.public_url
+    runtime = runtime_from_scope(scope)
+    public_url = runtime.settings.public_url
+    # The pay links the camera may fill this form from: this currency's, and the old
+    # address without a currency when this is the deployment's default currency.
+    pay_paths = [wallet_path(code, "pay")]
+    if code == runtime.default_branding.code:
+        pay_paths.append(LEGACY_PAY)
     scan_texts = {
         f"data-text-{name.replace('_', '-')}": text(language, f"scan_{name}")
         for name in _SCAN_TEXTS
@@ -424,6 +431,7 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
                     "data-scan-button": "pay",
                     "data-scan-message": "pay-scan-message",
                     "data-origin": public_url,
+                    "data-pay-paths": " ".join(pay_paths),
                     "data-testid": "pay-scan",
                     **scan_texts,
                 },
@@ -488,7 +496,9 @@ def Pay(scope: dict[str, Any], currency_code: str, language: str, query_string: 
 
 
 @component
-def Receipt(scope: dict[str, Any], transaction: dict[str, Any], language: str, timezone: str):  # type: ignore[no-untyped-def]
+def Receipt(
+    scope: dict[str, Any], transaction: dict[str, Any], code: str, language: str, timezone: str
+):  # type: ignore[no-untyped-def]
     """What was paid, to whom and when; then, once sealed, its place in the ledger."""
     sealed, set_sealed = use_state(
         cast(Any, transaction if transaction["sequence"] is not None else None)
@@ -562,11 +572,19 @@ def Receipt(scope: dict[str, Any], transaction: dict[str, Any], language: str, t
                 "style": {"display": "flex", "flexWrap": "wrap", "gap": ".75rem"},
             },
             html.a(
-                {"href": "/wallet/pay", "className": "button", "data-testid": "pay-again"},
+                {
+                    "href": wallet_path(code, "pay"),
+                    "className": "button",
+                    "data-testid": "pay-again",
+                },
                 text(language, "pay_again"),
             ),
             html.a(
-                {"href": "/wallet/", "className": "button secondary", "data-testid": "to-wallet"},
+                {
+                    "href": wallet_path(code),
+                    "className": "button secondary",
+                    "data-testid": "to-wallet",
+                },
                 text(language, "back_to_wallet"),
             ),
         ),

@@ -18,7 +18,8 @@ from urllib.parse import parse_qs
 from reactpy import component, event, html, use_async_effect, use_state
 
 from pwa.forms import sign_in_fields
-from pwa.texts import problem_text, text
+from pwa.paths import SIGN_IN
+from pwa.texts import problem_text, speak, text
 from schema.operations import OperationError, execute, load_operations
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
@@ -34,7 +35,7 @@ def _sign_in_form(order_key: str, language: str, error_code: str) -> Any:
     return html.form(
         {
             "method": "post",
-            "action": "/wallet/sign-in",
+            "action": SIGN_IN,
             "className": "card stack",
             "data-testid": "pay-sign-in",
         },
@@ -117,7 +118,7 @@ def PayOrder(scope: dict[str, Any], order_key: str, language: str, query_string:
         return html.p(
             {"role": "alert", "data-testid": "order-missing"}, text(language, "order_missing")
         )
-    language = (payer or {}).get("user", {}).get("language") or language
+    language = speak((payer or {}).get("user", {}).get("language"), language)
     summary = html.section(
         {"className": "card", "data-testid": "payment-order"},
         html.p({"className": "muted", "data-testid": "order-merchant"}, order["merchantName"]),

@@ -32,11 +32,11 @@ from urllib.parse import parse_qs
 from reactpy import component, event, html, use_async_effect, use_state
 
 from pwa.charge import qr_data_uri
-from pwa.forms import chosen_value
-from pwa.home import LANGUAGES
+from pwa.forms import chosen_value, legal_links
 from pwa.i18n import money, when
+from pwa.paths import wallet_path
 from pwa.pay import SECONDARY, sign_in_card, summary
-from pwa.texts import problem_text, text
+from pwa.texts import offered_languages, problem_text, speak, text
 from schema.operations import OperationError, execute, load_operations, subscribe
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
@@ -749,14 +749,18 @@ def Profile(scope: dict[str, Any], currency_code: str, language: str, query: str
     viewer = (found or {}).get("viewer")
     if not viewer or not viewer["user"]:
         return sign_in_card(
-            language, "/wallet/profile", "profile_sign_in", _error_code(query), "profile-sign-in"
+            language,
+            wallet_path(currency_code, "profile"),
+            "profile_sign_in",
+            _error_code(query),
+            "profile-sign-in",
         )
     user = viewer["user"]
-    language = user["language"] or language
+    language = speak(user["language"], language)
 
     async def choose_language(e: Any) -> None:
         chosen = chosen_value(e)
-        if chosen not in LANGUAGES or chosen == language:
+        if chosen not in offered_languages(language) or chosen == language:
             return
         try:
             await execute(scope, OPERATIONS["WalletSetLanguage"], {"input": {"language": chosen}})
@@ -773,7 +777,7 @@ def Profile(scope: dict[str, Any], currency_code: str, language: str, query: str
         ),
         html.nav(
             html.a(
-                {"href": "/wallet/", "data-testid": "profile-home"},
+                {"href": wallet_path(currency_code), "data-testid": "profile-home"},
                 text(language, "back_to_wallet"),
             )
         ),
@@ -791,7 +795,7 @@ def Profile(scope: dict[str, Any], currency_code: str, language: str, query: str
                     },
                     *[
                         html.option({"value": code, "key": code}, name)
-                        for code, name in LANGUAGES.items()
+                        for code, name in offered_languages(language).items()
                     ],
                 ),
             ),
@@ -805,4 +809,5 @@ def Profile(scope: dict[str, Any], currency_code: str, language: str, query: str
         PinSection(scope, language, user["hasPaymentPin"], key="pin"),
         TwoFactorSection(scope, language, user["twoFactorEnabled"], key="twofa"),
         KycSection(scope, currency_code, language, key="kyc"),
+        legal_links(currency_code, language, "profile-legal", intro=False),
     )

@@ -1,4 +1,4 @@
-"""A business's page on the map, edited from the wallet (/wallet/shop).
+"""A business's page on the map, edited from the wallet (/wallet/<code>/shop).
 
 The active account must be a business, and the person one of its owners or managers
 (`merchantProfile` answers them alone). The screen says whether the shop is on the map now
@@ -33,12 +33,13 @@ from reactpy import component, html, use_async_effect, use_state
 
 from pwa.directory import category_name
 from pwa.forms import chosen_value
+from pwa.paths import wallet_path
 from pwa.pay import sign_in_card, summary
 from pwa.shop_form import CONTROL, INPUT, TEXTAREA, invalid, notice, problem_line
 from pwa.shop_hours import ShopHours
 from pwa.shop_offers import ShopOffers
 from pwa.shop_photo import ShopPhoto
-from pwa.texts import text
+from pwa.texts import speak, text
 from schema.context import runtime_from_scope
 from schema.operations import OperationError, execute, load_operations
 
@@ -407,10 +408,16 @@ def ShopEditor(scope: dict[str, Any], currency_code: str, language: str, query: 
         return html.p({"aria-busy": "true"}, "…")
     viewer = (found or {}).get("viewer") or {}
     if not failed and not viewer.get("user"):
-        return sign_in_card(language, "/wallet/shop", "shop_sign_in", "", "shop-sign-in")
+        return sign_in_card(
+            language, wallet_path(currency_code, "shop"), "shop_sign_in", "", "shop-sign-in"
+        )
     if viewer.get("user"):
-        language = viewer["user"]["language"] or language
-    back = html.a({"href": "/wallet/", "key": "back"}, "\u2190 ", text(language, "back_to_wallet"))
+        language = speak(viewer["user"]["language"], language)
+    back = html.a(
+        {"href": wallet_path(currency_code), "key": "back"},
+        "\u2190 ",
+        text(language, "back_to_wallet"),
+    )
     title = html.h2({"key": "title", "style": {"margin": "0"}}, text(language, "shop_title"))
 
     def page(*parts: Any) -> Any:
@@ -427,7 +434,9 @@ def ShopEditor(scope: dict[str, Any], currency_code: str, language: str, query: 
     if account.get("kind") != "BUSINESS":
         return page(
             _denied(language, text(language, "shop_not_business")),
-            html.a({"href": "/wallet/accounts"}, text(language, "nav_accounts")),
+            html.a(
+                {"href": wallet_path(currency_code, "accounts")}, text(language, "nav_accounts")
+            ),
         )
     role = next(
         (m["role"] for m in viewer["accounts"] if m["account"]["id"] == account["id"]), None
@@ -449,7 +458,9 @@ def ShopEditor(scope: dict[str, Any], currency_code: str, language: str, query: 
             {"style": {"margin": "0"}},
             listing_text(language, listed, account.get("kycTier"), found["kycTiers"]),
         ),
-        html.a({"href": "/wallet/map"}, text(language, "shop_see_map")) if listed else "",
+        html.a({"href": wallet_path(currency_code, "map")}, text(language, "shop_see_map"))
+        if listed
+        else "",
     )
     key = merchant["id"]
     profile = (

@@ -1,4 +1,4 @@
-"""The shop's photo on its page (/wallet/shop): seen by its owners and managers, changed by
+"""The shop's photo on its page (/wallet/<code>/shop): seen by its owners and managers, changed by
 its owners (`setMerchantPhoto`, `removeMerchantPhoto`, as `updateMerchantProfile`).
 
 A file cannot travel over the live component's WebSocket: server/static/wallet-upload.js

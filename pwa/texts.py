@@ -3,7 +3,28 @@ wallet's own issue; these are the texts the mail links need.)"""
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterable
+
+# The languages the wallet speaks, each named in its own words.
+LANGUAGE_NAMES = {"ca": "Català", "es": "Castellano", "en": "English"}
+
 TEXTS: dict[str, dict[str, str]] = {
+    "legal_accept": {
+        "ca": "En crear el compte acceptes les",
+        "es": "Al crear la cuenta aceptas las",
+        "en": "By creating the account you accept the",
+    },
+    "legal_terms": {
+        "ca": "condicions d'ús",
+        "es": "condiciones de uso",
+        "en": "terms of use",
+    },
+    "legal_privacy": {
+        "ca": "avís de privacitat",
+        "es": "aviso de privacidad",
+        "en": "privacy notice",
+    },
     "email_confirmed": {
         "ca": "Adreça confirmada. Gràcies!",
         "es": "Dirección confirmada. ¡Gracias!",
@@ -549,7 +570,83 @@ PROBLEMS: dict[str, dict[str, str]] = {
 }
 
 
+class _Branded(str):
+    """A language code that also carries its currency's own words for that language, and
+    the languages the currency offers."""
+
+    overrides: dict[str, str]
+    every_language: dict[str, dict[str, str]]
+    offered: tuple[str, ...]
+
+
+def branded(
+    language: str, overrides: dict[str, dict[str, str]], offered: Iterable[str] = ()
+) -> str:
+    """`language`, equal to it as a string, carrying the words a currency's folder says its
+    own way in it (texts/<language>.toml): `text` gives those instead of the defaults; and
+    the languages the currency offers (theme.toml's `languages`; none: every one)."""
+    carried = _Branded(language)
+    carried.overrides = overrides.get(language, {})
+    carried.every_language = overrides
+    carried.offered = tuple(offered)
+    return carried
+
+
+def speak(chosen: str | None, language: str) -> str:
+    """The language a person chose (or, when none or one the currency does not offer,
+    `language`), still carrying the words of the currency `language` was branded with:
+    screens switch to the person's language with `speak(viewer["user"]["language"],
+    language)` and keep the currency's texts."""
+    every_language = getattr(language, "every_language", None)
+    wanted = chosen if chosen and chosen in offered_languages(language) else language
+    if every_language is None:
+        return wanted
+    return branded(str(wanted), every_language, getattr(language, "offered", ()))
+
+
+def offered_languages(language: str) -> dict[str, str]:
+    """The languages a person may choose in this currency's wallet, by code, each in its
+    own words: those the currency offers, or all the wallet speaks."""
+    offered = getattr(language, "offered", ())
+    spoken = {code: LANGUAGE_NAMES[code] for code in offered if code in LANGUAGE_NAMES}
+    return spoken or dict(LANGUAGE_NAMES)
+
+
+def unknown_text_keys(overrides: dict[str, dict[str, str]]) -> list[str]:
+    """The keys of a currency's overrides (by language) that the wallet has no text for."""
+    return sorted({key for words in overrides.values() for key in words if key not in TEXTS})
+
+
+def placeholder_problems(overrides: dict[str, dict[str, str]]) -> list[str]:
+    """Overrides whose {placeholders} differ from the default's: the wallet fills in only
+    those it knows, so '{nombre}' for '{name}' would fail when shown."""
+    problems = []
+    for language, words in sorted(overrides.items()):
+        for key, words_given in sorted(words.items()):
+            if key not in TEXTS:
+                continue
+            wanted = _placeholders(TEXTS[key].get("en", ""))
+            try:
+                given = _placeholders(words_given)
+            except ValueError:
+                problems.append(f"{language}.toml: field {key!r}: a {{ or }} without its pair")
+                continue
+            if given != wanted:
+                problems.append(
+                    f"{language}.toml: field {key!r}: uses {sorted(given) or 'no placeholders'}, "
+                    f"the wallet fills in {sorted(wanted) or 'none'}"
+                )
+    return problems
+
+
+def _placeholders(words: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(words) if name}
+
+
 def text(language: str, key: str) -> str:
+    overrides = getattr(language, "overrides", None)
+    if overrides and key in overrides:
+        return overrides[key]
     options = TEXTS[key]
     return options.get(language) or options["en"]
 

@@ -1,6 +1,6 @@
 """A business account's till: REC's merchants see every TPV operation from the wallet.
 
-`/wallet/till` (the account active in the session must be a shop the person belongs to):
+`/wallet/<code>/till` (the account active in the session must be a shop the person belongs to):
 
 - a charge form for all of the shop's staff, cashiers included: the amount, a reference
   and a description make a payment order (`createPaymentOrder`, one idempotency key per
@@ -11,7 +11,7 @@
   a time), kept current through `paymentOrderEvents` without reloading the page;
 - a link to the history screen, where every payment the account received is listed.
 
-`/wallet/till/<order ID>`: all of an order, its refunds, and for owners and managers a
+`/wallet/<code>/till/<order ID>`: all of an order, its refunds, and for owners and managers a
 refund form (an amount, or nothing for all that remains, and a reason); cashiers do not
 see it, as the API refuses them.
 
@@ -42,8 +42,9 @@ from reactpy import component, event, html, use_async_effect, use_state
 
 from pwa.charge import QR_SIZE, qr_data_uri
 from pwa.i18n import money, when
+from pwa.paths import wallet_path
 from pwa.pay import AMOUNT_LENGTH_MAX, SECONDARY, amount_value, sign_in_card, summary
-from pwa.texts import TEXTS, problem_text, text
+from pwa.texts import TEXTS, problem_text, speak, text
 from schema.operations import Operation, OperationError, execute, load_operations, subscribe
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
@@ -192,10 +193,10 @@ def Till(scope: dict[str, Any], currency_code: str, language: str, page: str, qu
     if not loaded:
         return html.p({"aria-busy": "true"}, "…")
     viewer = (found or {}).get("viewer")
-    back = "/wallet/till" + (f"/{page}" if page else "")
+    back = wallet_path(currency_code, f"till/{page}" if page else "till")
     if not viewer or not viewer["user"] or not found or not found["currency"]:
         return sign_in_card(language, back, "till_sign_in", "", "till-sign-in")
-    language = viewer["user"]["language"] or language
+    language = speak(viewer["user"]["language"], language)
     account = viewer["activeAccount"] or {}
     role = next(
         (m["role"] for m in viewer["accounts"] if m["account"]["id"] == account.get("id")), None
@@ -208,7 +209,7 @@ def Till(scope: dict[str, Any], currency_code: str, language: str, page: str, qu
                 text(language, "till_not_business"),
             ),
             html.a(
-                {"href": "/wallet/accounts", "data-testid": "till-to-accounts"},
+                {"href": wallet_path(currency_code, "accounts"), "data-testid": "till-to-accounts"},
                 text(language, "nav_accounts"),
             ),
         )
@@ -238,7 +239,7 @@ def Till(scope: dict[str, Any], currency_code: str, language: str, page: str, qu
             OrderPage(scope, shop, page[:200], key=page[:200]),
             html.p(
                 html.a(
-                    {"href": "/wallet/till", "data-testid": "till-back"},
+                    {"href": wallet_path(currency_code, "till"), "data-testid": "till-back"},
                     "← " + text(language, "till_back"),
                 )
             ),
@@ -252,13 +253,16 @@ def Till(scope: dict[str, Any], currency_code: str, language: str, page: str, qu
             text(language, "till_received"),
             " ",
             html.a(
-                {"href": "/wallet/history", "data-testid": "till-history"},
+                {"href": wallet_path(currency_code, "history"), "data-testid": "till-history"},
                 text(language, "till_received_link"),
             ),
         ),
         OrderList(scope, shop),
         html.p(
-            html.a({"href": "/wallet/", "data-testid": "till-home"}, text(language, "nav_home"))
+            html.a(
+                {"href": wallet_path(currency_code), "data-testid": "till-home"},
+                text(language, "nav_home"),
+            )
         ),
     )
 
@@ -531,7 +535,7 @@ def _charge_shown(
             else "",
             html.a(
                 {
-                    "href": f"/wallet/till/{order['id']}",
+                    "href": wallet_path(shop["code"], f"till/{order['id']}"),
                     "className": "button secondary",
                     "data-testid": "till-charge-details",
                 },
@@ -541,7 +545,8 @@ def _charge_shown(
     )
 
 
-def _order_row(order: dict[str, Any], language: str, timezone: str) -> Any:
+def _order_row(order: dict[str, Any], shop: dict[str, Any]) -> Any:
+    language, timezone = shop["language"], shop["timezone"]
     amount = order["amount"]
     refunded = order["refundedAmount"]
     shown_refund = refunded is not None and Decimal(refunded["amount"]) > 0
@@ -554,7 +559,7 @@ def _order_row(order: dict[str, Any], language: str, timezone: str) -> Any:
             "data-status": order["status"],
         },
         html.a(
-            {"href": f"/wallet/till/{order['id']}", "className": "what"},
+            {"href": wallet_path(shop["code"], f"till/{order['id']}"), "className": "what"},
             order["reference"] or text(language, "till_no_reference"),
         ),
         html.span({"className": "amount"}, money(amount["amount"], amount["currency"], language)),
@@ -677,7 +682,7 @@ def OrderList(scope: dict[str, Any], shop: dict[str, Any]):  # type: ignore[no-u
     else:
         listing = html.ul(
             {"className": "activity-list", "data-testid": "till-orders", "aria-live": "polite"},
-            *[_order_row(row, language, shop["timezone"]) for row in rows],
+            *[_order_row(row, shop) for row in rows],
         )
     return html.section(
         {"className": "card stack", "data-testid": "till-order-list"},

@@ -19,7 +19,8 @@ from urllib.parse import parse_qs
 from reactpy import component, event, html, use_async_effect, use_state
 
 from pwa.forms import sign_in_fields
-from pwa.texts import TOP_UP_PROBLEMS, problem_text, text
+from pwa.paths import SIGN_IN, wallet_path
+from pwa.texts import TOP_UP_PROBLEMS, problem_text, speak, text
 from schema.operations import OperationError, execute, load_operations, subscribe
 
 OPERATIONS = load_operations(Path(__file__).parent / "operations")
@@ -39,7 +40,7 @@ def _problem(language: str, problem: dict[str, Any], minimum: str) -> str:
 
 def _sign_in(language: str, back: str, error_code: str) -> Any:
     return html.form(
-        {"method": "post", "action": "/wallet/sign-in", "className": "card stack"},
+        {"method": "post", "action": SIGN_IN, "className": "card stack"},
         html.p(text(language, "sign_in_to_buy")),
         html.input({"type": "hidden", "name": "next", "value": back}),
         *sign_in_fields(language, lambda name: {"data-testid": f"sign-in-{name}"}),
@@ -97,8 +98,8 @@ def BuyCurrency(scope: dict[str, Any], currency_code: str, language: str, query_
         return html.p({"aria-busy": "true"}, "…")
     if buyer is None or buyer["viewer"] is None or buyer["currency"] is None:
         error_code = parse_qs(query_string.lstrip("?")).get("error", [""])[0][:40]
-        return _sign_in(language, "/wallet/top-up", error_code)
-    language = buyer["viewer"]["user"]["language"] or language
+        return _sign_in(language, wallet_path(currency_code, "top-up"), error_code)
+    language = speak(buyer["viewer"]["user"]["language"], language)
     currency = buyer["currency"]
     minimum = _money(currency["topUpMinimum"])
     wallet = (buyer["viewer"]["activeAccount"] or {}).get("wallet")
@@ -188,6 +189,14 @@ def TopUpOutcome(scope: dict[str, Any], top_up_key: str, currency_code: str, lan
         return html.p(
             {"role": "alert", "data-testid": "topup-missing"}, text(language, "topup_missing")
         )
+    bought = top_up["amount"]["currency"]
+    if bought != currency_code:  # an old return address: on to the top-up's own wallet
+        own = wallet_path(bought, f"top-up/{top_up_key[:64]}")
+        return html.p(
+            {"role": "status", "data-testid": "topup-elsewhere"},
+            html.a({"href": own}, _money(top_up["amount"])),
+            html.script(f"window.location.replace({json.dumps(own)});"),
+        )
     status = top_up["status"]
     return html.section(
         {"className": "card stack", "data-testid": "topup-outcome"},
@@ -208,7 +217,11 @@ def TopUpOutcome(scope: dict[str, Any], top_up_key: str, currency_code: str, lan
         if balance
         else "",
         html.a(
-            {"href": "/wallet/top-up", "className": "button secondary", "data-testid": "buy-again"},
+            {
+                "href": wallet_path(currency_code, "top-up"),
+                "className": "button secondary",
+                "data-testid": "buy-again",
+            },
             text(language, "buy_again"),
         )
         if status != "PENDING"

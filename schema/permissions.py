@@ -201,8 +201,39 @@ class ActingMerchant(Rule):
         return account is not None and principal.role_in(account.id) in self.roles
 
 
+# Where administrators' fields name a currency (Python names): `adminStats(currency:)`,
+# `issueFunds(input: {currency})`, ...
+CURRENCY_ARGUMENTS = ("currency", "input.currency", "input.currency_code")
+
+
+def not_administered(managed: Iterable[str] | None, outside: str) -> str:
+    """The refusal of an administrator of the `managed` currencies for `outside` (a code,
+    or "all currencies"): "you administer only GRA, not REC". One wording everywhere: the
+    rule, the resolvers that find the currency on a row, the report files."""
+    names = ", ".join(sorted(code.upper() for code in managed or ())) or "no currency"
+    return f"you administer only {names}, not {outside}"
+
+
+def currency_refusal(principal: Principal, code: str) -> str | None:
+    """None when the principal's administrator roles apply to that currency; otherwise why
+    not (for resolvers that read the currency on the row an ID names)."""
+    if principal.manages_currency(code):
+        return None
+    return not_administered(principal.admin_currencies, code.upper())
+
+
+def currency_outside(principal: Principal, arguments: dict[str, Any]) -> str | None:
+    """The currency the arguments name that the principal's roles do not apply to, if any."""
+    for path in CURRENCY_ARGUMENTS:
+        code = _argument(arguments, path)
+        if isinstance(code, str) and code and not principal.manages_currency(code):
+            return code.upper()
+    return None
+
+
 class Admin(Rule):
-    """An administrator in one of the roles, with two-factor passed in this session."""
+    """An administrator in one of the roles, with two-factor passed in this session; when
+    the field names a currency, one their grants apply to (fields naming none: any)."""
 
     def __init__(self, roles: Iterable[AdminRole]):
         super().__init__()
@@ -213,13 +244,16 @@ class Admin(Rule):
         return f"Admin({sorted(r.value for r in self.roles)})"
 
     def decide(self, principal: Principal, arguments: dict[str, Any], source: Any = None) -> bool:
-        return bool(principal.admin_roles & self.roles)
+        return self.refusal(principal, arguments, source) is None
 
     def refusal(
         self, principal: Principal, arguments: dict[str, Any], source: Any = None
     ) -> str | None:
         if principal.admin_roles & self.roles:
-            return None
+            outside = currency_outside(principal, arguments)
+            if outside is None:
+                return None
+            return not_administered(principal.admin_currencies, outside)
         if principal.dormant_admin_roles & self.roles:
             return "administrators must turn on two-factor and sign in with it for this"
         return self.message
@@ -281,13 +315,16 @@ def rule_of(strawberry_field: Any) -> Rule | None:
     return None
 
 
-def member_or_admin(principal: Principal, account_id: int) -> bool:
-    """May this principal see the account: a member, its API key, or any administrator."""
-    if principal.admin_roles:
-        return True
+def member_or_admin(principal: Principal, account_id: int, currency: str | None = None) -> bool:
+    """May this principal see the account (or, given `currency`, what it holds in that
+    currency): a member, its API key, or an administrator (of that currency)."""
     if principal.kind == PrincipalKind.API_KEY:
         return principal.account is not None and principal.account.id == account_id
-    return principal.role_in(account_id) is not None
+    if principal.role_in(account_id) is not None:
+        return True
+    return bool(principal.admin_roles) and (
+        currency is None or principal.manages_currency(currency)
+    )
 
 
 __all__ = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,12 @@ from strawberry.types import Info
 
 from schema.accounts.schema import AccountMutationRoot, AccountQueries
 from schema.accounts.types import Account, ApiKey, User
+from schema.admin_adjustments import AdjustmentMutations, AdjustmentQueries
+from schema.admin_people import AdminPeopleMutations, AdminPeopleQueries
+from schema.admin_pos import AdminPosQueries
+from schema.admin_reports import AdminReportQueries
+from schema.admin_stats import AdminStatsQueries, AdminStatsSubscriptions
+from schema.admin_treasury import AdminTreasuryMutations, AdminTreasuryQueries
 from schema.currencies.schema import CurrencyQueries
 from schema.currencies.types import Currency
 from schema.directory.schema import DirectoryMutations, DirectoryQueries
@@ -57,6 +64,7 @@ NODE_TYPES: list[type] = [
 @strawberry.type
 class Query(
     CurrencyQueries,
+    AdminStatsQueries,
     AccountQueries,
     KycQueries,
     LedgerQueries,
@@ -64,6 +72,11 @@ class Query(
     EventQueries,
     RedemptionQueries,
     DirectoryQueries,
+    AdjustmentQueries,
+    AdminPeopleQueries,
+    AdminPosQueries,
+    AdminReportQueries,
+    AdminTreasuryQueries,
 ):
     @field(rule=Anyone(), description="Any object the viewer may see, by its ID; null otherwise.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -89,12 +102,17 @@ class Mutation(
     TopUpMutations,
     RedemptionMutations,
     DirectoryMutations,
+    AdjustmentMutations,
+    AdminPeopleMutations,
+    AdminTreasuryMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(EventSubscriptions, LedgerSubscriptions, PosSubscriptions):
+class Subscription(
+    EventSubscriptions, LedgerSubscriptions, PosSubscriptions, AdminStatsSubscriptions
+):
     pass
 
 
@@ -104,14 +122,35 @@ def _is_internal(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+# What GraphQL itself says of a value that is not of its type: a date that is no date, a
+# string for an Int, an enum value that does not exist, a required variable left out.
+_BAD_VALUE = re.compile(
+    r"has invalid value|got invalid value|cannot represent|Expected value of type|"
+    r"of required type .* was not provided|Enum .* has no value|Int cannot represent|"
+    r"is not a valid|Invalid value"
+)
+
+
+def error_code(error: GraphQLError) -> str:
+    """The error's code, given by us, or else the client's mistake GraphQL found before
+    running anything: `INVALID_INPUT` for a value that is not of its type, `INVALID_QUERY`
+    for the rest (a field that does not exist, a syntax error)."""
+    given = (error.extensions or {}).get("code")
+    if given:
+        return str(given)
+    return "INVALID_INPUT" if _BAD_VALUE.search(error.message) else "INVALID_QUERY"
+
+
 class RecSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Refusals and invalid queries are the client's business: one quiet line each.
-        Unexpected errors keep their full traceback in the log."""
+        """Refusals and invalid queries are the client's business: one quiet line each,
+        and each carries its code in `extensions.code`. Unexpected errors keep their full
+        traceback in the log."""
         unexpected = [error for error in errors if _is_internal(error)]
         for error in errors:
             if not _is_internal(error):
-                code = (error.extensions or {}).get("code", "INVALID_QUERY")
+                code = error_code(error)
+                error.extensions = {**(error.extensions or {}), "code": code}
                 log.info("refused: %s %s", code, error.message)
         if unexpected:
             super().process_errors(unexpected, execution_context)

@@ -7,18 +7,20 @@ RecASGI (runtime on the scope, request id, one log line per request)
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from reactpy.config import REACTPY_PATH_PREFIX
 from reactpy.executors.asgi.middleware import ReactPyMiddleware
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,24 +32,27 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from admin_ui import reports_export as admin_reports_export
 from admin_ui import session as admin_session
 from pwa import session as wallet_session
 from pwa import statement as wallet_statement
+from pwa.paths import APP_FILES, PAGES, PAGES_WITH_ID, SIGN_IN, SIGN_OUT, STATEMENT, wallet_path
+from pwa.texts import placeholder_problems, unknown_text_keys
 from schema.context import Context, build_context, credentials, runtime_from_scope
 from schema.persisted import registry_of
 from schema.schema import build_schema
 from schema.sse import EventStream
 from schema.ws import KeepAliveTransportWS
-from server import pwa_assets
+from server import metrics, pwa_assets, reactpy_client, reactpy_layout
 from server.accounts.sign_in import authenticate
-from server.branding import REQUIRED_ASSETS, Branding, load_all
+from server.branding import LEGAL_TEXTS, Branding, BrandingError, load_all
 from server.directory.photos import content_type_of, photo_path
 from server.kyc.models import KycDocument as KycDocumentRow
 from server.kyc.services import document_path, may_read
 from server.logs import request_id_var
 from server.pos.services import get_order, payment_url, qr_png, qr_svg
 from server.runtime import Runtime
-from server.settings import PROJECT_ROOT, Settings
+from server.settings import PROJECT_ROOT, Settings, SettingsError
 from server.topup import http as topup_http
 from server.topup import sandbox_processor
 from server.topup.sandbox import sandbox_key
@@ -81,6 +86,13 @@ class RecGraphQL(GraphQL[Context, None]):
 
 def create_app(settings: Settings) -> RecASGI:
     brandings = {branding.code: branding for branding in load_all(settings.branding_dir)}
+    check_texts(brandings.values())  # server/ cannot see the wallet's texts: checked here
+    unknown = sorted({code for _, code in settings.wallet_hosts} - brandings.keys())
+    if unknown:
+        raise SettingsError(
+            f"REC_WALLET_HOSTS names {', '.join(unknown)}: no such currency in "
+            f"{settings.branding_dir.name}/ (one folder per currency, named by its code)"
+        )
     runtime = Runtime(
         settings=settings,
         brandings=brandings,
@@ -125,50 +137,64 @@ def create_app(settings: Settings) -> RecASGI:
 
     starlette = Starlette(
         routes=[
-            Route("/", lambda _: RedirectResponse("/wallet/")),
+            Route("/", pages.front_door),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
+            Route("/metrics", _metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/graphql/stream", EventStream(), methods=["GET", "POST"]),
-            Route("/wallet/", pages.wallet),
-            Route("/wallet/verify-email", pages.wallet),
-            Route("/wallet/reset-password", pages.wallet),
-            Route("/wallet/invitation", pages.wallet),
-            Route("/wallet/top-up", pages.wallet),
-            Route("/wallet/pay", pages.wallet),
-            Route("/wallet/charge", pages.wallet),
-            Route("/wallet/map", pages.wallet),
-            Route("/wallet/forgot-password", pages.wallet),
-            Route("/wallet/history", pages.wallet),
-            Route("/wallet/statement.csv", wallet_statement.statement),
-            Route("/wallet/profile", pages.wallet),
-            Route("/wallet/accounts", pages.wallet),
-            Route("/wallet/till", pages.wallet),
-            Route("/wallet/till/{order_id}", pages.wallet),
-            Route("/wallet/shop", pages.wallet),
-            Route("/wallet/top-up/{top_up_id}", pages.wallet),
-            Route("/wallet/manifest.webmanifest", pages.manifest),
-            Route("/wallet/sw.js", pwa_assets.service_worker),
-            Route("/wallet/offline", pwa_assets.offline_page),
-            Route("/wallet/sign-in", wallet_session.sign_in, methods=["POST"]),
-            Route("/wallet/sign-out", wallet_session.sign_out, methods=["POST"]),
+            # One session and one statement for every currency's wallet.
+            Route(STATEMENT, wallet_statement.statement),
+            Route(SIGN_IN, wallet_session.sign_in, methods=["POST"]),
+            Route(SIGN_OUT, wallet_session.sign_out, methods=["POST"]),
+            # Each currency's wallet under /wallet/<code>/; the old addresses redirect.
+            Route("/wallet/{rest:path}", pages.wallet),
             Route("/admin/", pages.admin),
             Route("/admin/sign-in", admin_session.sign_in, methods=["POST"]),
             Route("/admin/sign-out", admin_session.sign_out, methods=["POST"]),
-            Route("/branding/{folder}/{filename}", pages.branding_asset),
+            Route("/admin/reports/{report}.{format}", admin_reports_export.export),
+            Route("/admin/{section:path}", pages.admin),  # admin_ui/sections.py
+            # {filename:path}: a theme's font files sit in a subfolder (fonts/x.woff2), and
+            # each wallet's service worker precaches them. Changed by the wallet-per-currency
+            # work; branding_asset decides what is served (the theme's files only).
+            Route("/branding/{folder}/{filename:path}", pages.branding_asset),
             Route("/kyc/documents/{document_id:int}", _kyc_document),
             Route("/directory/photos/{name}", _merchant_photo),
-            Route("/pay/{order_id}", pages.wallet),
+            Route("/pay/{order_id}", pages.payment_link),
             Route("/pay/{order_id}/qr.{kind}", _order_qr),
             Route("/topup/notify/{provider}", notify_route, methods=["POST"]),
             Route("/topup/{top_up_id}/go", go_route),
+            Route(reactpy_client.client_path(), reactpy_client.serve),
             *sandbox_routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
     )
-    return RecASGI(ReactPyMiddleware(starlette, root_components=ROOT_COMPONENTS), runtime)
+    reactpy_client.client()  # a ReactPy whose client we cannot make lean stops the start here
+    reactpy_layout.install()  # each event sees the renders its earlier events asked for
+    return RecASGI(LeanEventsReactPy(starlette, root_components=ROOT_COMPONENTS), runtime)
+
+
+def check_texts(brandings: Iterable[Branding]) -> None:
+    """Stops the start when a folder's texts/<language>.toml names a text the wallet does
+    not have, or changes the {placeholders} the wallet fills in."""
+    problems = []
+    for branding in brandings:
+        problems += branding.text_key_problems(unknown_text_keys(branding.texts))
+        problems += [
+            f"{branding.folder.name}/texts/{line}" for line in placeholder_problems(branding.texts)
+        ]
+    if problems:
+        raise BrandingError("\n".join(problems))
+
+
+class LeanEventsReactPy(ReactPyMiddleware):
+    """ReactPy, except that its client module comes from Starlette's route, made lean
+    (server/reactpy_client.py)."""
+
+    def match_static_path(self, scope: Any) -> bool:
+        return super().match_static_path(scope) and scope["path"] != reactpy_client.client_path()
 
 
 class RecASGI:
@@ -187,6 +213,9 @@ class RecASGI:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         status = {"code": 101 if scope["type"] == "websocket" else 500}
+        live_view = scope["type"] == "websocket" and scope.get("path", "").startswith(
+            REACTPY_PATH_PREFIX.current
+        )
         started = time.perf_counter()
 
         async def tagged_send(message: dict[str, Any]) -> None:
@@ -198,6 +227,15 @@ class RecASGI:
                 ]
             elif message["type"] == "websocket.close":
                 status["code"] = message.get("code", 1000)
+            elif message["type"] == "websocket.send" and live_view:
+                # A page closed or left while ReactPy was sending it an update: nobody is
+                # there to read it, and ReactPy would log the send's failure as an error.
+                # Its receiving side sees the disconnect and ends the session.
+                try:
+                    await send(message)
+                except OSError:  # uvicorn's ClientDisconnected
+                    log.debug("a live page left during an update")
+                return
             await send(message)
 
         if scope["type"] == "http":
@@ -210,6 +248,12 @@ class RecASGI:
         try:
             await self.app(scope, receive, tagged_send)
         finally:
+            metrics.record_request(
+                scope.get("method", "WS"),
+                scope["path"],
+                status["code"],
+                time.perf_counter() - started,
+            )
             log.info(
                 "request",
                 extra={
@@ -253,9 +297,39 @@ def _capped(receive: Any) -> Any:
     return capped_receive
 
 
+_ID = re.compile(r"^[^/]{1,200}$")  # an order's or a top-up's ID, in a page's address
+
+
+def _page_shape(page: list[str]) -> bool:
+    """A wallet page: `history`, or `till/<id>` and `top-up/<id>`."""
+    if len(page) == 1:
+        return page[0] in PAGES
+    return len(page) == 2 and page[0] in PAGES_WITH_ID and bool(_ID.match(page[1]))
+
+
+def _legacy_page(parts: list[str]) -> bool:
+    """An address of the wallet from before each currency had its own: /wallet/ and
+    /wallet/<page>, its manifest, service worker and offline page."""
+    if len(parts) > 1 and parts[-1] == "":  # /wallet/history/
+        parts = parts[:-1]
+    return parts == [""] or _page_shape(parts) or (len(parts) == 1 and parts[0] in APP_FILES)
+
+
 async def _healthz(request: Request) -> JSONResponse:
     subscribers = runtime_from_scope(request.scope).events.subscriber_count
     return JSONResponse({"status": "ok", "subscribers": subscribers})
+
+
+async def _metrics(request: Request) -> Response:
+    """Prometheus's text format (server/metrics.py); with REC_METRICS_TOKEN, only for
+    `Authorization: Bearer <token>`."""
+    runtime = runtime_from_scope(request.scope)
+    token = runtime.settings.metrics_token
+    given = request.headers.get("authorization", "")
+    if token and not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return JSONResponse({"error": "UNAUTHENTICATED"}, status_code=401)
+    body = await metrics.exposition(runtime.events.subscriber_count)
+    return Response(body, media_type=metrics.CONTENT_TYPE, headers={"cache-control": "no-store"})
 
 
 async def _readyz(request: Request) -> JSONResponse:
@@ -318,7 +392,13 @@ async def _order_qr(request: Request) -> Response:
 
 
 class _Pages:
-    """The HTML shells; the live content inside them is rendered by ReactPy components."""
+    """The HTML shells; the live content inside them is rendered by ReactPy components.
+
+    Each currency's wallet lives under /wallet/<code>/ (code in lower case): its pages,
+    its manifest, its service worker and its offline page, all drawn from its branding
+    folder. The addresses of the wallet before that (/wallet/, /wallet/<page>, in links
+    already mailed and in bookmarks) redirect to the wallet of the host's currency
+    (REC_WALLET_HOSTS) or of the deployment's default currency, keeping the query."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -333,51 +413,84 @@ class _Pages:
             extensions=["reactpy.templatetags.ReactPyJinja"],
         )
 
-    def _render(self, template: str, branding: Branding) -> HTMLResponse:
-        html = self.templates.get_template(template).render(
-            theme=branding.theme, asset_base=f"/branding/{branding.folder.name}/"
+    def _render(self, template: str, branding: Branding, status_code: int = 200) -> HTMLResponse:
+        html = self.templates.get_template(template).render(**pwa_assets.page_context(branding))
+        return HTMLResponse(html, status_code=status_code)
+
+    def _entry_branding(self, request: Request) -> Branding:
+        """The currency whose wallet this host name opens, or the deployment's default."""
+        code = self.runtime.settings.wallet_host_currency(request.url.hostname)
+        return self.runtime.brandings.get(code or "") or self.runtime.default_branding
+
+    async def front_door(self, request: Request) -> Response:
+        return RedirectResponse(wallet_path(self._entry_branding(request).code), 307)
+
+    async def wallet(self, request: Request) -> Response:
+        """Everything under /wallet/ but the shared sign-in, sign-out and statement."""
+        parts = request.path_params["rest"].split("/")
+        branding = self.runtime.brandings.get(parts[0].upper()) if len(parts) > 1 else None
+        if branding is not None:
+            if parts[0] != parts[0].lower():  # /wallet/REC/... is /wallet/rec/...
+                page = "/".join(parts[1:])
+                return RedirectResponse(wallet_path(branding.code, page, request.url.query), 307)
+            answer = await self._currency_page(branding, parts[1:], request)
+            if answer is not None:
+                return answer
+        if len(parts) == 1 and parts[0].upper() in self.runtime.brandings:  # /wallet/rec
+            return RedirectResponse(wallet_path(parts[0], "", request.url.query), 307)
+        if _legacy_page(parts):
+            code = self._entry_branding(request).code
+            return RedirectResponse(wallet_path(code, "/".join(parts), request.url.query), 307)
+        return self._not_found(request)
+
+    async def _currency_page(
+        self, branding: Branding, page: list[str], request: Request
+    ) -> Response | None:
+        """A page of this currency's wallet, or its app's files; None: no such page."""
+        if len(page) > 1 and page[-1] == "":  # /wallet/rec/history/ is /wallet/rec/history
+            page = page[:-1]
+        if len(page) == 1 and page[0] in LEGAL_TEXTS:  # /wallet/rec/terms?lang=es
+            return pwa_assets.legal_page(branding, page[0], request.query_params.get("lang", ""))
+        if page == [""] or _page_shape(page):
+            return self._render("wallet.html", branding)
+        if page == ["manifest.webmanifest"]:
+            return pwa_assets.manifest(branding)
+        if page == ["sw.js"]:
+            return await pwa_assets.service_worker(branding)
+        if page == ["offline"]:
+            return await pwa_assets.offline_page(branding)
+        return None
+
+    def _not_found(self, request: Request) -> HTMLResponse:
+        """No wallet here (an unknown currency, a page that does not exist): a page that
+        says so, in the default currency's look, with the way to its wallet."""
+        branding = self._entry_branding(request)
+        html = self.templates.get_template("not_found.html").render(
+            **pwa_assets.page_context(branding),
+            texts=pwa_assets.not_found_texts(branding.theme.default_language),
         )
-        return HTMLResponse(html)
+        return HTMLResponse(html, status_code=404)
 
-    async def wallet(self, _: Request) -> HTMLResponse:
-        return self._render("wallet.html", self.runtime.default_branding)
+    async def payment_link(self, request: Request) -> HTMLResponse:
+        """A shop's payment link: the wallet, in the look of the order's currency."""
+        order = await get_order(request.path_params["order_id"])
+        branding = self.runtime.brandings.get(order.currency) if order is not None else None
+        return self._render("wallet.html", branding or self._entry_branding(request))
 
-    async def admin(self, _: Request) -> HTMLResponse:
-        return self._render("admin.html", self.runtime.default_branding)
-
-    async def manifest(self, _: Request) -> Response:
-        theme = self.runtime.default_branding.theme
-        base = f"/branding/{theme.code.lower()}/"
-        manifest = {
-            "id": "/wallet/",
-            "name": theme.full_name,
-            "short_name": theme.name,
-            "lang": theme.default_language,
-            "start_url": "/wallet/",
-            "scope": "/wallet/",
-            "display": "standalone",
-            "theme_color": theme.colours.primary,
-            "background_color": theme.colours.background,
-            "icons": [
-                {"src": base + theme.assets.icon_192, "sizes": "192x192", "type": "image/png"},
-                {"src": base + theme.assets.icon_512, "sizes": "512x512", "type": "image/png"},
-                {
-                    "src": base + theme.assets.icon_maskable,
-                    "sizes": "512x512",
-                    "type": "image/png",
-                    "purpose": "maskable",
-                },
-            ],
-        }
-        return Response(json.dumps(manifest), media_type="application/manifest+json")
+    async def admin(self, request: Request) -> HTMLResponse:
+        """The panel, in the look of the currency it shows (?currency=; the default one
+        when none or an unknown one is asked for). Which currencies an administrator may
+        see is the panel's and the API's business, not the look's."""
+        code = request.query_params.get("currency", "").strip().upper()
+        return self._render(
+            "admin.html", self.runtime.brandings.get(code) or self.runtime.default_branding
+        )
 
     async def branding_asset(self, request: Request) -> Response:
         folder, filename = request.path_params["folder"], request.path_params["filename"]
         branding = self.runtime.brandings.get(folder.upper())
         # Only the files a theme names are served: nothing else in the folder leaks.
-        if branding is None or filename not in {
-            getattr(branding.theme.assets, name) for name in REQUIRED_ASSETS
-        }:
+        if branding is None or filename not in branding.public_files():
             return JSONResponse({"error": "NOT_FOUND"}, status_code=404)
         return FileResponse(
             branding.folder / filename, headers={"cache-control": "public, max-age=3600"}

@@ -1,4 +1,5 @@
-"""Branding folders: `branding/<code>/theme.toml` plus a logo and icons.
+"""Branding folders: `branding/<code>/theme.toml` plus a logo, icons, fonts, legal texts
+and the wallet's words.
 
 A currency's look and rules come from its folder. A bad folder stops the start with a
 message that names the file and the field, so a community can fix it without reading code.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +20,21 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LANGUAGES = {"ca", "es", "en", "eu", "gl", "fr", "it", "pt", "oc", "de"}
 # The folder's assets: the theme names files, these are the ones a currency must ship.
 REQUIRED_ASSETS = ("logo", "icon_192", "icon_512", "icon_maskable")
+# A font file's kind, known by its first bytes as well as by its name.
+FONT_SIGNATURES = {
+    ".woff2": (b"wOF2",),
+    ".woff": (b"wOFF",),
+    ".ttf": (b"\x00\x01\x00\x00", b"true", b"OTTO"),
+}
+FONT_FIELDS = ("regular", "bold")
+# legal/<language>/<name>.md: the terms of use and the privacy notice.
+LEGAL_FOLDER = "legal"
+LEGAL_TEXTS = ("terms", "privacy")
+LEGAL_TEXT_MAX = 200_000
+# texts/<language>.toml: the wallet's words a currency says its own way.
+TEXTS_FOLDER = "texts"
+TEXT_MAX = 500
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 class BrandingError(ValueError):
@@ -47,6 +64,29 @@ class Assets(_Strict):
     icon_maskable: str
 
 
+class Fonts(_Strict):
+    """A typeface the wallet and the admin panel load from the folder instead of the
+    system's fonts."""
+
+    family: Annotated[str, Field(min_length=1, max_length=60)]
+    regular: Annotated[str, Field(min_length=1, max_length=200)]
+    bold: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+
+
+class Legal(_Strict):
+    """Who runs the currency, named in its terms and privacy notice."""
+
+    operator: Annotated[str, Field(min_length=1, max_length=160)]
+    contact: Annotated[str, Field(max_length=254)]
+
+    @field_validator("contact")
+    @classmethod
+    def _an_email_address(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+
 class Theme(_Strict):
     code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
     name: Annotated[str, Field(min_length=1, max_length=60)]
@@ -62,6 +102,8 @@ class Theme(_Strict):
     topup_minimum: Annotated[int, Field(ge=1, le=10_000)] = 5
     colours: Colours
     assets: Assets
+    fonts: Fonts | None = None
+    legal: Legal
 
     @field_validator("languages")
     @classmethod
@@ -84,12 +126,17 @@ class Theme(_Strict):
 
 
 class Branding(BaseModel):
-    """A loaded, validated folder: the theme and where its files are."""
+    """A loaded, validated folder: the theme, where its files are, its legal texts and the
+    wallet's words it overrides. `theme` holds only what theme.toml says."""
 
     model_config = ConfigDict(frozen=True)
 
     folder: Path
     theme: Theme
+    # legal[language][name]: the text of legal/<language>/<name>.md, in Markdown.
+    legal: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # texts[language][key]: what texts/<language>.toml says instead of the wallet's default.
+    texts: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @property
     def code(self) -> str:
@@ -97,6 +144,40 @@ class Branding(BaseModel):
 
     def asset_path(self, name: str) -> Path:
         return self.folder / getattr(self.theme.assets, name)
+
+    def font_files(self) -> dict[str, str]:
+        """The font files by weight ('regular', 'bold'), as paths inside the folder."""
+        fonts = self.theme.fonts
+        if fonts is None:
+            return {}
+        named = {"regular": fonts.regular, "bold": fonts.bold}
+        return {weight: _relative(path) for weight, path in named.items() if path}
+
+    def public_files(self) -> set[str]:
+        """The files the server may serve from the folder, as paths inside it ('logo.svg',
+        'fonts/x.woff2'): the four assets and the font files, nothing else."""
+        assets = {getattr(self.theme.assets, name) for name in REQUIRED_ASSETS}
+        return assets | set(self.font_files().values())
+
+    def legal_text(self, name: str, language: str) -> str:
+        """The legal text ('terms' or 'privacy') in that language, or in the currency's
+        default language when the folder has none in it."""
+        if name not in LEGAL_TEXTS:
+            raise ValueError(f"unknown legal text {name!r}; known: {list(LEGAL_TEXTS)}")
+        found = self.legal.get(language, {}).get(name)
+        return found if found is not None else self.legal[self.theme.default_language][name]
+
+    def text_key_problems(self, unknown: Iterable[str]) -> list[str]:
+        """One line per override whose key is in `unknown` (the wallet has no such text),
+        naming its file: pwa.texts.unknown_text_keys finds them, the server cannot."""
+        wanted = set(unknown)
+        return [
+            f"{self.folder.name}/{TEXTS_FOLDER}/{language}.toml: field {key!r}: "
+            "the wallet has no text with this name"
+            for language, words in sorted(self.texts.items())
+            for key in sorted(words)
+            if key in wanted
+        ]
 
 
 # The pairs the wallet and the admin draw text with (server/static/app.css), each of which
@@ -186,7 +267,156 @@ def load_branding(folder: Path) -> Branding:
                 f"{where}: field 'assets.{name}': file {getattr(theme.assets, name)!r} "
                 f"not found in {folder.name}/"
             )
-    return Branding(folder=folder.resolve(), theme=theme)
+    problems = _font_problems(folder, theme)
+    legal, legal_problems = _legal_texts(folder, theme)
+    texts, text_problems = _text_overrides(folder, theme)
+    problems += legal_problems + text_problems
+    if problems:
+        raise BrandingError("\n".join(problems))
+    return Branding(folder=folder.resolve(), theme=theme, legal=legal, texts=texts)
+
+
+def _relative(path: str) -> str:
+    """A path inside the folder as the theme gives it, written plainly ('fonts/x.woff2')."""
+    return PurePosixPath(path).as_posix()
+
+
+def _font_problems(folder: Path, theme: Theme) -> list[str]:
+    """Each font file must be a .woff2, .woff or .ttf file inside the folder."""
+    if theme.fonts is None:
+        return []
+    where = f"{folder.name}/{THEME_FILE}"
+    inside = folder.resolve()
+    problems: list[str] = []
+    for field in FONT_FIELDS:
+        value = getattr(theme.fonts, field)
+        if value is None:
+            continue
+        named = f"{where}: field 'fonts.{field}': file {value!r}"
+        relative = PurePosixPath(value)
+        suffix = relative.suffix.lower()
+        if "\\" in value or relative.is_absolute() or ".." in relative.parts:
+            problems.append(
+                f"{named} must be a path inside {folder.name}/ (no '..', no absolute path)"
+            )
+        elif suffix not in FONT_SIGNATURES:
+            problems.append(f"{named} must be a .woff2, .woff or .ttf font")
+        elif not (folder / relative).resolve().is_relative_to(inside):
+            problems.append(f"{named} leads out of {folder.name}/ (a link to elsewhere)")
+        elif not (folder / relative).is_file():
+            problems.append(f"{named} not found in {folder.name}/")
+        else:
+            with open(folder / relative, "rb") as font:
+                start = font.read(4)
+            if not start.startswith(FONT_SIGNATURES[suffix]):
+                problems.append(f"{named} is not a {suffix} font (its first bytes say otherwise)")
+    return problems
+
+
+def _visible(folder: Path) -> list[Path]:
+    """A folder's entries, sorted, without hidden ones ('.DS_Store')."""
+    return sorted(entry for entry in folder.iterdir() if not entry.name.startswith("."))
+
+
+def _legal_texts(folder: Path, theme: Theme) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """legal/<language>/terms.md and privacy.md: required in the default language, optional
+    in the other languages offered, refused in languages not offered."""
+    where = f"{folder.name}/{THEME_FILE}"
+    base = folder / LEGAL_FOLDER
+    texts: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+    if base.is_dir():
+        for language_dir in _visible(base):
+            shown = f"{folder.name}/{LEGAL_FOLDER}/{language_dir.name}"
+            if not language_dir.is_dir():
+                problems.append(
+                    f"{shown}: expected a folder named after a language, such as "
+                    f"{LEGAL_FOLDER}/{theme.default_language}/"
+                )
+                continue
+            if language_dir.name not in theme.languages:
+                problems.append(
+                    f"{shown}/: language {language_dir.name!r} is not one of "
+                    f"{where} field 'languages' {theme.languages}"
+                )
+                continue
+            for file in _visible(language_dir):
+                name = file.name.removesuffix(".md")
+                if not file.is_file() or file.suffix != ".md" or name not in LEGAL_TEXTS:
+                    problems.append(
+                        f"{shown}/{file.name}: unknown legal text "
+                        f"(expected {' or '.join(n + '.md' for n in LEGAL_TEXTS)})"
+                    )
+                    continue
+                text, problem = _read_text(file, f"{shown}/{file.name}", LEGAL_TEXT_MAX)
+                if problem:
+                    problems.append(problem)
+                else:
+                    texts.setdefault(language_dir.name, {})[name] = text
+    default = theme.default_language
+    for name in LEGAL_TEXTS:
+        if name not in texts.get(default, {}) and not (base / default / f"{name}.md").is_file():
+            problems.append(
+                f"{folder.name}/{LEGAL_FOLDER}/{default}/{name}.md: file not found "
+                f"(required in the {where} field 'default_language', {default!r})"
+            )
+    return texts, problems
+
+
+def _read_text(file: Path, shown: str, most: int) -> tuple[str, str]:
+    """The file's text, or a problem naming it."""
+    try:
+        text = file.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        return "", f"{shown}: not UTF-8 text"
+    if not text:
+        return "", f"{shown}: the file is empty"
+    if len(text) > most:
+        return "", f"{shown}: longer than {most:,} characters"
+    return text, ""
+
+
+def _text_overrides(folder: Path, theme: Theme) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """texts/<language>.toml: `key = "text"` lines, each replacing one of the wallet's
+    words in that language. Whether the keys exist is for the wallet to say."""
+    where = f"{folder.name}/{THEME_FILE}"
+    base = folder / TEXTS_FOLDER
+    texts: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+    if not base.is_dir():
+        return texts, problems
+    for file in _visible(base):
+        shown = f"{folder.name}/{TEXTS_FOLDER}/{file.name}"
+        language = file.name.removesuffix(".toml")
+        if not file.is_file() or file.suffix != ".toml":
+            problems.append(
+                f"{shown}: expected files named after a language, such as "
+                f"{TEXTS_FOLDER}/{theme.default_language}.toml"
+            )
+            continue
+        if language not in theme.languages:
+            problems.append(
+                f"{shown}: language {language!r} is not one of {where} field 'languages' "
+                f"{theme.languages}"
+            )
+            continue
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            problems.append(f"{shown}: not valid TOML: {error}")
+            continue
+        words = {}
+        for key, value in data.items():
+            if not isinstance(value, str):
+                problems.append(f'{shown}: field {key!r}: expected text in quotes, key = "text"')
+            elif not value.strip():
+                problems.append(f"{shown}: field {key!r}: the text is empty")
+            elif len(value.strip()) > TEXT_MAX:
+                problems.append(f"{shown}: field {key!r}: longer than {TEXT_MAX} characters")
+            else:
+                words[key] = value.strip()
+        texts[language] = words
+    return texts, problems
 
 
 def load_all(branding_dir: Path) -> list[Branding]:

@@ -1,4 +1,4 @@
-"""The `rec` command: run, serve, migrate, demo, admin create."""
+"""The `rec` command: run, serve, migrate, demo, currency add, admin create."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -17,6 +18,12 @@ from typing import TYPE_CHECKING, Any
 from pymongo.errors import PyMongoError
 from tortoise.exceptions import DBConnectionError
 
+from server.accounts import passwords
+from server.accounts.admin_currencies import (
+    describe_currencies,
+    limit_admin_role,
+    unknown_currencies,
+)
 from server.accounts.models import AdminRole
 from server.accounts.services import (
     AccountsError,
@@ -24,12 +31,14 @@ from server.accounts.services import (
     find_user_by_email,
     grant_admin_role,
 )
-from server.branding import BrandingError, load_all
+from server.branding import THEME_FILE, BrandingError, load_all, load_branding
+from server.currencies.models import Currency
 from server.currencies.services import CurrencyError, install_currency
 from server.demo import format_sign_ins, load_demo, saved_sign_ins
 from server.ledger.verify import verify_ledger
 from server.logs import configure_logging, redact
 from server.registry import DOCUMENT_MODELS
+from server.reports import stats
 from server.settings import Settings, SettingsError
 from server.stores.documents import DocumentStore
 from server.stores.embedded import EmbeddedDocumentServer, EmbeddedServerError
@@ -44,6 +53,9 @@ if TYPE_CHECKING:
     from server.runtime import Runtime
 
 log = logging.getLogger("rec.cli")
+
+
+CURRENCY_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
 
 
 class UsageError(Exception):
@@ -67,6 +79,24 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="recompute the chain, signatures and balances; exit 0 only if all hold"
     )
     verify.add_argument("--currency", default=None, help="one currency (default: all)")
+    figures = commands.add_parser("stats", help="the admin dashboard's and reports' buckets")
+    figures_commands = figures.add_subparsers(dest="stats_command", metavar="ACTION", required=True)
+    rebuild = figures_commands.add_parser(
+        "rebuild",
+        help="sum the sealed journal afresh into the buckets (after a currency's time zone "
+        "changes, or journal entries were repaired)",
+    )
+    rebuild.add_argument("--currency", default=None, help="one currency (default: all)")
+    currency = commands.add_parser("currency", help="currencies")
+    currency_commands = currency.add_subparsers(
+        dest="currency_command", metavar="ACTION", required=True
+    )
+    add = currency_commands.add_parser(
+        "add",
+        help="check branding/<code>/, bring both stores up to date and install that one "
+        "currency (again: changes nothing)",
+    )
+    add.add_argument("code", help="the currency's code, such as GRA (its folder: branding/gra/)")
     admin = commands.add_parser("admin", help="administrators")
     admin_commands = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
     create = admin_commands.add_parser("create", help="create an administrator or grant a role")
@@ -74,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", required=True)
     create.add_argument("--role", required=True, choices=[role.value for role in AdminRole])
     create.add_argument("--name", default="", help="full name (default: from the email)")
+    create.add_argument(
+        "--currency",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="a currency the role applies to; repeat for more (default: every currency). "
+        "Given again for a role already held, the role's currencies become these",
+    )
     return parser
 
 
@@ -81,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # unknown arguments: usage and exit status 2
     try:
         settings = Settings.from_env()
+        passwords.configure(settings.password_hashing)
         configure_logging(
             settings.log_level,
             settings.log_format,
@@ -163,13 +202,77 @@ async def _one_shot(args: argparse.Namespace, settings: Settings) -> int:
         print(await _demo(settings))
     elif args.command == "admin":
         return await _admin_create(args, settings)
+    elif args.command == "currency":
+        return await _currency_add(args, settings)
     elif args.command == "ledger":
         return await _ledger_verify(args, settings)
+    elif args.command == "stats":
+        return await _stats_rebuild(args, settings)
+    return 0
+
+
+async def _currency_add(args: argparse.Namespace, settings: Settings) -> int:
+    """One currency from its folder: checked, the stores migrated, then installed."""
+    code = args.code
+    if not CURRENCY_CODE.fullmatch(code):
+        raise UsageError(
+            f"{code!r} is not a currency code (2 to 10 letters or digits, starting with a letter)"
+        )
+    folder = settings.branding_dir / code.lower()
+    if not (folder / THEME_FILE).is_file():
+        found = (
+            sorted(
+                p.name.upper()
+                for p in settings.branding_dir.iterdir()
+                if (p / THEME_FILE).is_file()
+            )
+            if settings.branding_dir.is_dir()
+            else []
+        )
+        raise UsageError(
+            f"no {settings.branding_dir.name}/{code.lower()}/{THEME_FILE}: copy a currency's "
+            f"folder there first (folders found: {', '.join(found) or 'none'})"
+        )
+    branding = load_branding(folder)  # a bad folder stops us before any change
+    assert settings.database_url
+    await apply_migrations(settings.database_url)
+    async with _open_stores(settings):
+        _, created = await install_currency(branding, settings.secret_key)
+    print(f"{branding.code}: {'created' if created else 'up to date'}")
+    if created:
+        print(
+            f"Restart the server to open its wallet at /wallet/{code.lower()}/. "
+            "Make an administrator with `rec admin create`."
+        )
+    return 0
+
+
+async def _stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    async with _open_stores(settings):
+        currencies = await Currency.all().order_by("code")
+        wanted = (args.currency or "").upper()
+        chosen = [row for row in currencies if not wanted or row.code == wanted]
+        if not chosen:
+            known = ", ".join(row.code for row in currencies) or "none installed"
+            raise UsageError(f"no currency {args.currency!r} (known: {known})")
+        for currency in chosen:
+            upto = await stats.rebuild(currency)
+            print(f"{currency.code}: buckets rebuilt from the journal up to entry {upto}")
     return 0
 
 
 async def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
+    role = AdminRole(args.role)
+    codes = frozenset(code.strip().upper() for code in args.currency) or None
     async with _open_stores(settings):
+        unknown, known = await unknown_currencies(codes or ())
+        if unknown:  # checked before anything changes
+            print(
+                f"rec admin create: --currency: no currency {', '.join(unknown)} "
+                f"(installed: {', '.join(known) or 'none'})",
+                file=sys.stderr,
+            )
+            return 2
         user = await find_user_by_email(args.email)
         if user is None:
             name = args.name or args.email.split("@")[0]
@@ -181,10 +284,16 @@ async def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
             note = ""
         else:
             note = " (existing user: password unchanged)"
-        granted = await grant_admin_role(
-            user, AdminRole(args.role), reason="rec admin create", actor_label="command line"
-        )
-    state = "granted" if granted else "already held"
+        why, who = "rec admin create", "command line"
+        granted = await grant_admin_role(user, role, reason=why, actor_label=who)
+        changed = await limit_admin_role(user, role, codes, reason=why, actor_label=who)
+    scope = describe_currencies(codes)
+    if granted:
+        state = f"granted ({scope})"
+    elif changed:
+        state = f"already held; its currencies updated to {scope}"
+    else:
+        state = f"already held ({scope})"
     print(f"{user.email}: role {args.role} {state}{note}")
     return 0
 
@@ -334,16 +443,24 @@ def _banner(
         else f"embedded SQLite, {_shown(settings.sqlite_path)}"
     )
     graphiql = "  (GraphiQL in a browser)" if settings.graphiql else ""
+    # Each currency's wallet is its own app (docs/pwa.md); the default currency's first.
+    codes = [entry.split()[0] for entry in currencies]  # "REC (new)"
+    ordered = sorted(codes, key=lambda code: code != settings.default_currency)
+    wallets = [
+        f"{'  Wallet' if index == 0 else ''}".ljust(14) + f"{url}/wallet/{code.lower()}/  ({code})"
+        for index, code in enumerate(ordered)
+    ]
+    main = (ordered or [settings.default_currency])[0].lower()
     log_format = "JSON lines" if settings.log_format == "json" else "text"
     return "\n".join(
         [
             "",
             f"REC platform running ({settings.mode} mode). Currencies: {', '.join(currencies)}",
-            f"  Wallet      {url}/wallet/",
+            *wallets,
             f"  Admin       {url}/admin/",
             f"  GraphQL     {url}/graphql{graphiql}",
             f"  Health      {url}/healthz   {url}/readyz",
-            f"  Buy         {url}/wallet/top-up"
+            f"  Buy         {url}/wallet/{main}/top-up"
             + (
                 "  (sandbox card processor: card 4242 4242 4242 4242 succeeds)"
                 if settings.payment_provider == "sandbox"

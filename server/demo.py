@@ -1,4 +1,5 @@
-"""Demo data for `rec run` and `rec demo`: residents, Barcelona shops, administrators.
+"""Demo data for `rec run` and `rec demo`: residents, Barcelona shops, administrators,
+and for a second currency (Gra) a market stall.
 
 Loaded once; a second call finds the data and changes nothing. Passwords are random,
 printed at first load and kept (mode 0600) in the data folder so later starts can show
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from server import clock
 from server.accounts import totp
+from server.accounts.admin_currencies import limit_admin_role
 from server.accounts.models import Account, AccountKind, AdminRole, MemberRole, User
 from server.accounts.services import (
     accounts_of,
@@ -25,6 +27,7 @@ from server.accounts.services import (
     grant_admin_role,
     set_payment_pin,
 )
+from server.currencies.models import Currency
 from server.currencies.services import get_currency, list_currencies
 from server.directory import offers
 from server.directory.services import (
@@ -42,6 +45,9 @@ from server.ledger.services import issue, open_wallet
 CREDENTIALS_FILE = "demo-credentials.json"
 DEMO_ISSUE_MAJOR = 100
 SUPERADMIN_EMAIL = "superadmin@demo.rec.example"
+# The demo's people and Barcelona shops are REC's; every other currency installed is
+# loaded after it, so that REC's data is the same whichever other currencies there are.
+MAIN_CURRENCY = "REC"
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,11 @@ class DemoShop:
     longitude: str
     owner_name: str
     owner_email: str
+    # The currency the shop takes (and whose map shows it); when that currency is not
+    # installed, the shop takes every currency that is.
+    currency: str = MAIN_CURRENCY
+    city: str = "Barcelona"
+    owner_language: str = "ca"
 
 
 RESIDENTS = (
@@ -107,6 +118,24 @@ SHOPS = (
 )
 
 
+# Shops of the other currencies, created once their currency's turn comes.
+CURRENCY_SHOPS = (
+    DemoShop(
+        "Puesto de la Cooperativa del Valle",
+        "grocery",
+        "Plaza del Mercado, 1",
+        "El Valle",
+        "28.658500",
+        "-17.918200",
+        "Carmen Rodríguez",
+        "carmen@demo.rec.example",
+        currency="GRA",
+        city="Los Llanos de Aridane",
+        owner_language="es",
+    ),
+)
+
+
 def _every(days: range | tuple[int, ...], opens: str, closes: str) -> list[WeeklyInput]:
     return [WeeklyInput(day, opens, closes) for day in days]
 
@@ -129,6 +158,8 @@ SHOP_HOURS = {
         *_every((0, 1, 2, 3, 6), "08:00", "00:30"),
         *_every((4, 5), "08:00", "02:00"),
     ],
+    # Market mornings, Tuesday to Saturday.
+    "Puesto de la Cooperativa del Valle": _every((1, 2, 3, 4, 5), "08:00", "14:00"),
 }
 # Each offer starts on the day the demo is loaded and lasts that many days (None: no end).
 SHOP_OFFERS: dict[str, tuple[str, str, int | None, int | None]] = {
@@ -136,11 +167,15 @@ SHOP_OFFERS: dict[str, tuple[str, str, int | None, int | None]] = {
     "Forn de Pa Sant Antoni": ("classic", "Coca de recapte i cafè per 5 REC", None, None),
     "Llibreria La Central del Raval": ("free", "Un punt de llibre amb cada compra", None, 60),
     "Cafè de la Rambla del Poblenou": ("percentage", "10% en esmorzars amb REC", 10, 30),
+    "Puesto de la Cooperativa del Valle": ("classic", "Una docena de huevos por 4 GRA", None, None),
 }
 
-ADMINS = (
-    ("Super Admin", SUPERADMIN_EMAIL, AdminRole.SUPERADMIN),
-    ("Tresoreria", "treasurer@demo.rec.example", AdminRole.TREASURER),
+# (name, email, role, the currencies the role is limited to: none for all of them)
+ADMINS: tuple[tuple[str, str, AdminRole, tuple[str, ...]], ...] = (
+    ("Super Admin", SUPERADMIN_EMAIL, AdminRole.SUPERADMIN, ()),
+    ("Tresoreria", "treasurer@demo.rec.example", AdminRole.TREASURER, ()),
+    # Who runs Gra's market administers Gra only (left out when Gra is not installed).
+    ("Gra Admin", "gra-admin@demo.rec.example", AdminRole.SUPERADMIN, ("GRA",)),
 )
 
 
@@ -161,7 +196,11 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
     if await find_user_by_email(SUPERADMIN_EMAIL):
         return None
     data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (first: never lose a password)
-    currencies = [currency.code for currency in await list_currencies()]
+    # REC first, then the others by code.
+    currencies = sorted(
+        (currency.code for currency in await list_currencies()),
+        key=lambda code: code != MAIN_CURRENCY,
+    )
     sign_ins: list[dict[str, str]] = []
 
     async def person(name: str, email: str, language: str, role: str) -> User:
@@ -175,30 +214,42 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
                 await open_wallet(membership.account.id, code)
         return user
 
-    residents = [
-        await person(name, email, language, "resident") for name, email, language in RESIDENTS
-    ]
-    shops: list[Account] = []
-    for shop in SHOPS:
-        owner = await person(shop.owner_name, shop.owner_email, "ca", f"owner of {shop.name}")
+    async def open_shop(shop: DemoShop) -> None:
+        owner = await person(
+            shop.owner_name, shop.owner_email, shop.owner_language, f"owner of {shop.name}"
+        )
         account = await create_account(AccountKind.BUSINESS, shop.name)
-        shops.append(account)
         await add_member(owner, account, MemberRole.OWNER)  # type: ignore[arg-type]
         await create_merchant_profile(
             account,
             category=shop.category,
-            address=f"{shop.address}, Barcelona",
+            address=f"{shop.address}, {shop.city}",
             neighbourhood=shop.neighbourhood,
             latitude=shop.latitude,
             longitude=shop.longitude,
         )
-        for code in currencies:
+        for code in [shop.currency] if shop.currency in currencies else currencies:
             await open_wallet(account.id, code)
+            shops.setdefault(code, []).append(account)
+
+    residents = [
+        await person(name, email, language, "resident") for name, email, language in RESIDENTS
+    ]
+    shops: dict[str, list[Account]] = {}
+    for shop in SHOPS:
+        await open_shop(shop)
     treasurer: User | None = None
     superadmin: User | None = None
-    for name, email, role in ADMINS:
+    for name, email, role, limited_to in ADMINS:
+        if not set(limited_to) <= set(currencies):
+            continue
         admin = await person(name, email, "ca", role.value)
-        await grant_admin_role(admin, role, reason="demo data", actor_label="rec demo")  # type: ignore[arg-type]
+        await grant_admin_role(admin, role, reason="demo data", actor_label="rec demo")
+        if limited_to:
+            await limit_admin_role(
+                admin, role, frozenset(limited_to), reason="demo data", actor_label="rec demo"
+            )
+            sign_ins[-1]["currencies"] = ",".join(limited_to)
         # Administrators sign in with two-factor: the demo sets it up and shows the secret.
         admin.totp_secret = totp.new_secret()  # type: ignore[attr-defined]
         admin.totp_enabled_at = clock.now()  # type: ignore[attr-defined]
@@ -206,17 +257,21 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
         sign_ins[-1]["totp_secret"] = admin.totp_secret  # type: ignore[attr-defined]
         if role == AdminRole.TREASURER:
             treasurer = admin
-        if role == AdminRole.SUPERADMIN:
+        if role == AdminRole.SUPERADMIN and not limited_to:
             superadmin = admin
 
     # Each resident can pay at once: a payment PIN, identity checked (KYC1), and money
-    # issued by the treasurer as at an exchange office.
+    # issued by the treasurer as at an exchange office, in every currency.
     assert treasurer is not None and superadmin is not None
     for resident in residents:
         entry = next(e for e in sign_ins if e["email"] == resident.email)
         entry["pin"] = _pin()
         await set_payment_pin(resident, entry["pin"], entry["password"])
+    opened: set[int] = set()
     for code in currencies:
+        for shop in CURRENCY_SHOPS:
+            if shop.currency == code:
+                await open_shop(shop)
         currency = await get_currency(code)
         assert currency is not None
         for resident in residents:
@@ -232,9 +287,8 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
                 "demo: cash at the exchange office",
                 f"demo-{code}-{resident.id}",
             )
-
-    # The shops appear on the map: KYC2, their hours and offers set.
-    await _open_shops(shops, superadmin, currencies)
+        # The shops appear on the currency's map: KYC2, their hours and offers set.
+        await _open_shops(shops.get(code, []), superadmin, currency, opened)
 
     path = data_dir / CREDENTIALS_FILE
     path.write_text(json.dumps(sign_ins, indent=2, ensure_ascii=False))
@@ -242,22 +296,20 @@ async def load_demo(data_dir: Path) -> list[dict[str, str]] | None:
     return sign_ins
 
 
-async def _open_shops(shops: list[Account], officer: User, currencies: list[str]) -> None:
-    """The demo shops on each currency's map (KYC2, as if their documents were checked),
-    with their week's hours and their offers."""
-    for code in currencies:
-        currency = await get_currency(code)
-        assert currency is not None
-        for account in shops:
-            await set_account_level(
-                account, currency.id, 2, officer, "demo: shop documents checked in person"
-            )
-    if not currencies:
-        return
-    main = await get_currency(currencies[0])
-    assert main is not None
-    today = local_today(time_zone(main.timezone))
+async def _open_shops(
+    shops: list[Account], officer: User, currency: Currency, opened: set[int]
+) -> None:
+    """The currency's demo shops on its map (KYC2, as if their documents were checked),
+    with their week's hours and their offers (once per shop, whatever it takes)."""
     for account in shops:
+        await set_account_level(
+            account, currency.id, 2, officer, "demo: shop documents checked in person"
+        )
+    today = local_today(time_zone(currency.timezone))
+    for account in shops:
+        if account.id in opened:
+            continue
+        opened.add(account.id)
         profile = await profile_of(account.id)
         assert profile is not None
         # Closed on the next Christmas Day, whatever day of the week it falls on.
@@ -282,7 +334,8 @@ def format_sign_ins(sign_ins: list[dict[str, str]]) -> str:
     width = max((len(entry["email"]) for entry in sign_ins), default=0)
     lines = []
     for entry in sign_ins:
-        line = f"    {entry['email']:<{width}}  {entry['password']}  ({entry['role']})"
+        limit = f" of {entry['currencies']} only" if entry.get("currencies") else ""
+        line = f"    {entry['email']:<{width}}  {entry['password']}  ({entry['role']}{limit})"
         if entry.get("pin"):
             line += f"  payment PIN {entry['pin']}"
         if entry.get("totp_secret"):

@@ -67,6 +67,12 @@ class Settings:
     # markers and the list still show.
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = "© OpenStreetMap contributors"
+    # "fast" makes argon2id as cheap as it goes, for test suites; refused in production.
+    password_hashing: Literal["standard", "fast"] = "standard"
+    # Host names that open one currency's wallet at / and /wallet/: (host, CODE) pairs.
+    wallet_hosts: tuple[tuple[str, str], ...] = ()
+    # When set, /metrics answers only `Authorization: Bearer <token>` (server/metrics.py).
+    metrics_token: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -80,6 +86,11 @@ class Settings:
     def secure_cookies(self) -> bool:
         """Secure cookies everywhere but plain-HTTP loopback development."""
         return self.host not in ("127.0.0.1", "localhost", "::1") or self.is_production
+
+    def wallet_host_currency(self, host: str | None) -> str | None:
+        """The currency whose wallet this host name opens (REC_WALLET_HOSTS), if any."""
+        wanted = (host or "").lower().rstrip(".")
+        return next((code for name, code in self.wallet_hosts if name == wanted), None)
 
     @property
     def sqlite_path(self) -> Path:
@@ -152,6 +163,11 @@ class Settings:
             raise SettingsError(f"REC_PUBLIC_URL must be an http(s) address; got {public_url!r}")
         if mode == "production" and not public_url.startswith("https://"):
             raise SettingsError("REC_PUBLIC_URL is required in production, as https://...")
+        password_hashing = _choice(env, "REC_PASSWORD_HASHING", ("standard", "fast"), "standard")
+        if password_hashing == "fast" and mode == "production":
+            raise SettingsError(
+                "REC_PASSWORD_HASHING=fast makes passwords cheap to guess: not allowed in production"
+            )
         settings = cls(
             mode=mode,
             host=env.get("REC_HOST", cls.host),
@@ -193,10 +209,40 @@ class Settings:
             sandbox_notify_delay_s=_int(env, "REC_SANDBOX_NOTIFY_DELAY_S", 10, 0, 3600),
             map_tile_url=_tile_url(env.get("REC_MAP_TILE_URL", cls.map_tile_url)),
             map_attribution=env.get("REC_MAP_ATTRIBUTION", cls.map_attribution)[:200],
+            password_hashing=password_hashing,
+            wallet_hosts=_wallet_hosts(env.get("REC_WALLET_HOSTS", "")),
+            metrics_token=env.get("REC_METRICS_TOKEN", "").strip(),
         )
         if not secret_key:  # development and test only: checked above; written last
             settings = replace(settings, secret_key=_development_secret(settings.data_dir))
         return settings
+
+
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+_CURRENCY_CODE = re.compile(r"[A-Z][A-Z0-9]{1,9}")  # as branding/<code>/theme.toml has it
+
+
+def _wallet_hosts(value: str) -> tuple[tuple[str, str], ...]:
+    """`gra.example.org=GRA,rec.example.org=REC`: each host name with the currency whose
+    wallet it opens. Host names without scheme or port; each host once."""
+    found: dict[str, str] = {}
+    for entry in value.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        host, equals, code = (part.strip() for part in entry.partition("="))
+        host, code = host.lower().rstrip("."), code.upper()
+        if not equals or not _HOST_NAME.fullmatch(host) or not _CURRENCY_CODE.fullmatch(code):
+            raise SettingsError(
+                "REC_WALLET_HOSTS must be host=CODE pairs separated by commas, "
+                f"like gra.example.org=GRA,rec.example.org=REC (no scheme, no port); got {entry!r}"
+            )
+        if host in found:
+            raise SettingsError(f"REC_WALLET_HOSTS names the host {host} twice")
+        found[host] = code
+    return tuple(found.items())
 
 
 def _tile_url(value: str) -> str:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from server.accounts import passwords
 from server.settings import PROJECT_ROOT, Settings
 from server.stores.embedded import EmbeddedDocumentServer, free_port
 from tests.helpers.browser import browser, page  # noqa: E402,F401  (fixtures)
@@ -27,6 +28,10 @@ POSTGRES_URL = os.environ.get("REC_TEST_POSTGRES_URL", "")
 RELATIONAL_BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 BIN = Path(sys.executable).parent
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-1234"
+# argon2id at its smallest cost in the tests, here and in every `rec` they start
+# (REC_PASSWORD_HASHING=fast): at full cost each sign-in, PIN and registration takes a
+# quarter of a second of both CPUs, minutes over the suite.
+passwords.configure("fast")
 
 
 # The slowest test files, known by what they start, run first: pytest-xdist deals whole
@@ -198,6 +203,7 @@ def rec_env(settings: Settings, **extra: str) -> dict[str, str]:
         REC_RATE_LIMIT_PER_MINUTE="1000000",
         # No map tiles: a test's browser never leaves this machine.
         REC_MAP_TILE_URL="none",
+        REC_PASSWORD_HASHING="fast",
     )
     env.update(extra)
     return env
@@ -218,12 +224,13 @@ def run_rec(
 
 class LiveServer:
     def __init__(
-        self, url: str, process: subprocess.Popen[str], log_path: Path, data_dir: Path
+        self, url: str, process: subprocess.Popen[str], log_path: Path, settings: Settings
     ) -> None:
         self.url = url
         self.process = process
         self.log_path = log_path
-        self.data_dir = data_dir
+        self.settings = settings  # where its stores are, for tests that look inside them
+        self.data_dir = settings.data_dir
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -278,7 +285,7 @@ def served(
     url = f"http://127.0.0.1:{settings.port}"
     try:
         wait_for_http(url + "/healthz", process)
-        yield LiveServer(url, process, log_path, settings.data_dir)
+        yield LiveServer(url, process, log_path, settings)
     finally:
         process.terminate()
         process.wait(timeout=20)

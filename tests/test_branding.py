@@ -32,9 +32,9 @@ def test_rec_is_loaded_from_its_folder() -> None:
     assert branding.asset_path("icon_512").is_file()
 
 
-def test_every_folder_is_found_and_rec_comes_first() -> None:
+def test_every_folder_is_found_sorted_by_code() -> None:
     codes = [branding.code for branding in load_all(PROJECT_ROOT / "branding")]
-    assert codes[0] == "REC"
+    assert codes == ["GRA", "REC"]
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ async def test_wallet_renders_the_currency_live_in_its_colours(
     assert colour == "rgb(14, 124, 102)"  # #0E7C66, the primary colour of branding/rec
     assert (
         await page.page.get_attribute("link[rel=manifest]", "href")
-        == "/wallet/manifest.webmanifest"
+        == "/wallet/rec/manifest.webmanifest"
     )
     assert page.remote_requests == [] and page.errors == []
 
@@ -71,10 +71,14 @@ async def test_an_administrator_signs_in_with_two_factor_and_sees_currencies_and
     await page.page.goto(live_server.url + "/admin/")
     await page.page.get_by_test_id("sign-in").wait_for(timeout=15000)
     await _sign_in_as_superadmin(page, live_server)
+    await page.page.get_by_test_id("admin-home").wait_for(timeout=15000)
+    await page.page.click("[data-testid=menu-settings]")
     row = page.page.get_by_test_id("currency-REC")
     await row.wait_for(timeout=15000)
     text = await row.inner_text()
     assert "REC, moneda ciutadana de Barcelona" in text and "Europe/Madrid" in text
+    await page.page.click("[data-testid=menu-outbox]")
+    await page.page.get_by_test_id("outbox").wait_for(timeout=15000)
     outbox = await page.page.get_by_test_id("outbox").inner_text()
     assert email in outbox and "Confirm your email" in outbox
     cookie = next(c for c in await page.page.context.cookies() if c["name"] == "rec_session")
@@ -190,8 +194,14 @@ async def test_a_treasurer_sees_the_panel_but_not_the_mail_sandbox(
         "input[name=totp]", totp.code_at(entry["totp_secret"], totp.current_step())
     )
     await page.page.click("button[type=submit]")
-    await page.page.get_by_test_id("currency-REC").wait_for(timeout=15000)
+    await page.page.get_by_test_id("admin-home").wait_for(timeout=15000)
     assert "treasurer" in await page.page.get_by_test_id("admin-user").inner_text()
+    assert await page.page.get_by_test_id("menu-outbox").count() == 0
+    await page.page.click("[data-testid=menu-settings]")
+    await page.page.get_by_test_id("currency-REC").wait_for(timeout=15000)
+    # Not in the menu, and not there when asked for by its address either.
+    await page.page.goto(live_server.url + "/admin/outbox")
+    await page.page.get_by_test_id("section-unknown").wait_for(timeout=15000)
     assert await page.page.get_by_test_id("outbox").count() == 0
     assert page.remote_requests == [] and page.errors == []
 

@@ -63,7 +63,7 @@ def test_migrate_demo_and_admin_create_work_together(settings: Settings) -> None
     env = rec_env(settings)
     migrated = run_rec("migrate", env=env)
     assert migrated.returncode == 0, migrated.stderr
-    assert "Currencies: REC (new)" in migrated.stdout
+    assert "Currencies: GRA (new), REC (new)" in migrated.stdout
 
     demo = run_rec("demo", env=env)
     assert demo.returncode == 0, demo.stderr

@@ -5,13 +5,19 @@ import json
 import re
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 
+from server.branding import load_all
+from server.settings import PROJECT_ROOT
 from tests.conftest import LiveServer
 from tests.helpers.graphql import register
+
+NAMES = {b.code: b.theme.name for b in load_all(PROJECT_ROOT / "branding")}
+CODES = sorted(NAMES)  # REC, and the other currencies of branding/
 
 
 def graphql(server: LiveServer, query: str, variables: dict | None = None) -> dict:
@@ -38,15 +44,15 @@ def test_currencies_returns_rec(live_server: LiveServer) -> None:
         live_server, "{ currencies { code name symbol decimals theme { primaryColor } } }"
     )
     assert "errors" not in body
-    assert body["data"]["currencies"] == [
-        {
-            "code": "REC",
-            "name": "REC",
-            "symbol": "REC",
-            "decimals": 2,
-            "theme": {"primaryColor": "#0E7C66"},
-        }
-    ]
+    currencies = body["data"]["currencies"]
+    assert [currency["code"] for currency in currencies] == CODES  # one per branding folder
+    assert next(currency for currency in currencies if currency["code"] == "REC") == {
+        "code": "REC",
+        "name": "REC",
+        "symbol": "REC",
+        "decimals": 2,
+        "theme": {"primaryColor": "#0E7C66"},
+    }
 
 
 def test_currency_by_code_ignores_case_and_unknown_is_null(live_server: LiveServer) -> None:
@@ -61,7 +67,8 @@ def test_currency_by_code_ignores_case_and_unknown_is_null(live_server: LiveServ
 
 
 def test_a_currency_is_a_node_with_an_opaque_id(live_server: LiveServer) -> None:
-    currency_id = graphql(live_server, "{ currencies { id } }")["data"]["currencies"][0]["id"]
+    currencies = graphql(live_server, "{ currencies { id code } }")["data"]["currencies"]
+    currency_id = next(currency["id"] for currency in currencies if currency["code"] == "REC")
     assert "REC" not in currency_id  # opaque to clients
     body = graphql(
         live_server,
@@ -79,6 +86,42 @@ def test_a_malformed_query_is_a_graphql_error_not_a_crash(live_server: LiveServe
     response = httpx.post(live_server.url + "/graphql", json={"query": "{ currencies { nope } }"})
     assert response.status_code == 200
     assert "Cannot query field 'nope'" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "code"),
+    [
+        (
+            'query($d: Date!) { b2bReport(currency: "REC", from: $d, to: $d) { currency } }',
+            {"d": "2026-13-01"},
+            "INVALID_INPUT",
+        ),
+        (
+            '{ b2bReport(currency: "REC", from: "yesterday", to: "2026-01-01") { currency } }',
+            None,
+            "INVALID_INPUT",
+        ),
+        (
+            'query($d: Date!) { b2bReport(currency: "REC", from: $d, to: $d) { currency } }',
+            {},
+            "INVALID_INPUT",
+        ),
+        ("{ currency(code: 5) { code } }", None, "INVALID_INPUT"),
+        ("{ noSuchField }", None, "INVALID_QUERY"),
+        ("{ currencies { code ", None, "INVALID_QUERY"),
+    ],
+)
+def test_a_query_graphql_itself_refuses_carries_a_code(
+    live_server: LiveServer, query: str, variables: dict | None, code: str
+) -> None:
+    """A date that is no date, a value of the wrong type, a field that does not exist:
+    refused before anything runs, each error with its code like our own refusals."""
+    body = httpx.post(
+        live_server.url + "/graphql", json={"query": query, "variables": variables}
+    ).json()
+    assert body.get("data") is None
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code]
+    assert body["errors"][0]["message"]
 
 
 def test_every_response_carries_a_request_id_and_honours_a_given_one(
@@ -135,18 +178,19 @@ def test_branding_serves_only_the_files_a_theme_names(live_server: LiveServer) -
 
 
 def test_wallet_manifest_is_built_from_the_branding(live_server: LiveServer) -> None:
-    response = httpx.get(live_server.url + "/wallet/manifest.webmanifest")
+    response = httpx.get(live_server.url + "/wallet/rec/manifest.webmanifest")
     assert response.headers["content-type"].startswith("application/manifest+json")
     manifest = response.json()
     assert manifest["short_name"] == "REC" and manifest["lang"] == "ca"
-    assert manifest["theme_color"] == "#0E7C66" and manifest["start_url"] == "/wallet/"
+    assert manifest["theme_color"] == "#0E7C66" and manifest["start_url"] == "/wallet/rec/"
+    assert manifest["id"] == manifest["scope"] == "/wallet/rec/"
     sizes = {(icon["sizes"], icon.get("purpose", "any")) for icon in manifest["icons"]}
     assert sizes == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
     for icon in manifest["icons"]:
         assert httpx.get(live_server.url + icon["src"]).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/wallet/", "/admin/"])
+@pytest.mark.parametrize("path", ["/wallet/rec/", "/admin/"])
 def test_pages_are_shells_that_mount_their_component(live_server: LiveServer, path: str) -> None:
     response = httpx.get(live_server.url + path)
     assert response.status_code == 200
@@ -155,9 +199,9 @@ def test_pages_are_shells_that_mount_their_component(live_server: LiveServer, pa
     assert "http://" not in response.text and "https://" not in response.text
 
 
-def test_root_redirects_to_the_wallet(live_server: LiveServer) -> None:
+def test_root_redirects_to_the_default_currency_s_wallet(live_server: LiveServer) -> None:
     response = httpx.get(live_server.url + "/", follow_redirects=False)
-    assert response.status_code in (302, 307) and response.headers["location"] == "/wallet/"
+    assert response.status_code == 307 and response.headers["location"] == "/wallet/rec/"
 
 
 def test_graphql_over_graphql_transport_ws(live_server: LiveServer) -> None:
@@ -179,7 +223,7 @@ def test_graphql_over_graphql_transport_ws(live_server: LiveServer) -> None:
             "id": "1",
             "type": "next",
             "payload": {
-                "data": {"currencies": [{"code": "REC", "name": "REC"}]},
+                "data": {"currencies": [{"code": code, "name": NAMES[code]} for code in CODES]},
                 "extensions": {"cost": 3},
             },
         }
@@ -229,9 +273,12 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(live_server: LiveSer
 def test_signing_in_from_a_scanned_pay_link_comes_back_to_it(live_server: LiveServer) -> None:
     email = f"h{uuid.uuid4().hex[:10]}@example.org"
     register(live_server.url, email, "a long enough passphrase")
-    wanted = "/wallet/pay?to=forn-de-gracia&amount=12.50&memo=pa%20i%20coca"
+    wanted = "/wallet/rec/pay?to=forn-de-gracia&amount=12.50&memo=pa%20i%20coca"
+    old = "/wallet/pay?to=forn-de-gracia&amount=12.50"  # a pay link printed before
     for asked, landing in (
         (wanted, wanted),
+        (old, old),
+        ("/wallet/rec/history", "/wallet/rec/history"),
         ("https://elsewhere.example.org/", "/wallet/"),  # never off the wallet
         ("/wallet/pay?to=<script>", "/wallet/"),
     ):
@@ -243,3 +290,65 @@ def test_signing_in_from_a_scanned_pay_link_comes_back_to_it(live_server: LiveSe
         )
         assert answer.status_code == 303
         assert answer.headers["location"] == landing
+
+
+def test_the_reactpy_client_is_served_with_lean_events(live_server: LiveServer) -> None:
+    from server import reactpy_client
+
+    served = httpx.get(live_server.url + reactpy_client.client_path())
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("text/javascript")
+    body = served.text
+    # One converter, handing every event to the lean one, which comes with it.
+    assert body.count("return recLeanEvent(") == 1 and "function recLeanEvent(event)" in body
+    again = httpx.get(
+        live_server.url + reactpy_client.client_path(),
+        headers={"if-none-match": served.headers["etag"]},
+    )
+    assert again.status_code == 304 and again.content == b""
+    # The client's other modules still come from ReactPy, untouched.
+    preact = httpx.get(live_server.url + "/reactpy/static/preact.js")
+    assert preact.status_code == 200 and "recLeanEvent" not in preact.text
+
+
+def test_a_reactpy_client_without_the_known_converter_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import reactpy_client
+
+    changed = tmp_path / "index.js"
+    changed.write_text("function v(G){return JSON.parse(JSON.stringify(G))}", encoding="utf-8")
+    monkeypatch.setattr(reactpy_client, "REACTPY_CLIENT", changed)
+    reactpy_client.client.cache_clear()
+    try:
+        with pytest.raises(reactpy_client.ClientChanged, match="server/reactpy_client.py"):
+            reactpy_client.client()
+    finally:
+        monkeypatch.undo()
+        reactpy_client.client.cache_clear()
+    assert b"recLeanEvent" in reactpy_client.client()
+
+
+async def test_a_live_page_that_leaves_during_an_update_is_no_error() -> None:
+    """A phone that closes the wallet while ReactPy sends it an update: the send fails as
+    uvicorn fails it (ClientDisconnected, an OSError), and nothing is raised or logged as an
+    error; the same failure on any other websocket (GraphQL's) still reaches its handler."""
+    from types import SimpleNamespace
+
+    from uvicorn.protocols.utils import ClientDisconnected
+
+    from server.app import RecASGI
+
+    async def gone(message: dict) -> None:
+        if message["type"] == "websocket.send":
+            raise ClientDisconnected()
+
+    async def sends_an_update(scope: dict, receive: object, send: object) -> None:
+        await send({"type": "websocket.send", "text": "{}"})  # type: ignore[operator]
+
+    app = RecASGI(sends_an_update, SimpleNamespace())  # type: ignore[arg-type]
+    live = {"type": "websocket", "path": "/reactpy/pwa.wallet.Wallet/", "headers": []}
+    await app(live, None, gone)  # no exception
+    other = {"type": "websocket", "path": "/graphql", "headers": []}
+    with pytest.raises(ClientDisconnected):
+        await app(other, None, gone)

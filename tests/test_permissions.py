@@ -89,7 +89,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Query.node": EVERYONE,
     "Query.viewer": EVERYONE,
     "Query.auditLog": ADMINS,
+    "Query.adminDashboard": ADMINS,  # support too: the figures change nothing
+    "Subscription.adminStats": ADMINS,
     "Query.sandboxOutbox": SUPERADMIN,  # it holds working reset links
+    "Query.b2bReport": ADMINS,
+    "Query.issuanceReport": ADMINS,
+    "Query.adminTransactions": ADMINS,
     "Mutation.register": EVERYONE,
     "Mutation.login": EVERYONE,
     "Mutation.logout": PEOPLE,
@@ -109,13 +114,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.acceptInvitation": PEOPLE,
     "Mutation.removeMember": OWNERS,
     "Mutation.createApiKey": OWNERS,
-    "Mutation.revokeApiKey": PEOPLE,  # then: owners of the key's account, else NOT_FOUND
+    # then: owners of the key's account, or a superadmin (audited); other administrators
+    # FORBIDDEN; anyone else NOT_FOUND
+    "Mutation.revokeApiKey": PEOPLE,
     "Query.apiKeyScopes": EVERYONE,
     "Mutation.grantAdminRole": SUPERADMIN,
     "Mutation.revokeAdminRole": SUPERADMIN,
     "Query.kycTiers": EVERYONE,
     "Query.ledgerCheckpoint": EVERYONE,
-    "Query.kycReviewQueue": KYC_OFFICERS,
+    "Query.kycReviewQueue": ADMINS,  # decisions and the files stay the officers'
     "Mutation.submitKycDocument": PEOPLE,  # then: holder or owner of the active account
     "Mutation.reviewKycDocument": KYC_OFFICERS,
     "Mutation.setAccountKycTier": KYC_OFFICERS,
@@ -135,7 +142,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # then: owners of the endpoint's account, or its keys with webhooks:write
     "Mutation.rotateWebhookSecret": PEOPLE_AND_KEYS,
     "Mutation.removeWebhookEndpoint": PEOPLE_AND_KEYS,
-    "Mutation.redeliverWebhook": PEOPLE_AND_KEYS,
+    "Mutation.redeliverWebhook": PEOPLE_AND_KEYS,  # and superadmins (audited), not support
     "Query.webhookEventTypes": EVERYONE,
     "Account.webhookEndpoints": OWNERS_ADMINS | {"api_key": ALLOW},
     "Query.events": SHOP_STAFF_AND_KEYS | {"cashier": DENY},
@@ -161,6 +168,28 @@ EXPECTED: dict[str, dict[str, str]] = {
     "Mutation.addOffer": OWNERS | {"manager": ALLOW},
     "Mutation.removeOffer": PEOPLE,  # then: owners and managers of its shop, else NOT_FOUND
     "Merchant.allOffers": OWNERS_MANAGERS_ADMINS,
+    "Query.pointsOfSale": ADMINS,
+    "Query.pointOfSale": ADMINS,
+    "Query.treasury": ADMINS,
+    "Mutation.recordReserve": TREASURERS,
+    "Mutation.verifyLedger": SUPERADMIN | {"treasurer": ALLOW},
+    "Currency.adjustmentApprovalThreshold": ADMINS,
+    "Query.adjustments": ADMINS,
+    # then: never the administrator who asked for the adjustment
+    "Mutation.requestAdjustment": TREASURERS | {"superadmin": ALLOW},
+    "Mutation.approveAdjustment": TREASURERS | {"superadmin": ALLOW},
+    "Mutation.rejectAdjustment": TREASURERS | {"superadmin": ALLOW},
+    "Mutation.setAdjustmentApprovalThreshold": SUPERADMIN,
+    "Query.adminPeople": ADMINS,  # support included: it reads, never acts
+    "Mutation.blockUser": SUPERADMIN,
+    "Mutation.unblockUser": SUPERADMIN,
+    "Mutation.resetPinLock": SUPERADMIN,
+    "User.blocked": ADMINS,
+    "User.pinFailures": ADMINS,
+    "User.pinLocked": ADMINS,
+    "User.createdAt": ADMINS,
+    "User.memberships": ADMINS,
+    "User.sessions": ADMINS,
 }
 
 

@@ -1,5 +1,6 @@
-"""The wallet as an installed app, in real Chromium: installable, useful offline, never
-stale when the network is back, and nothing fetched from outside (docs/pwa.md)."""
+"""Each currency's wallet as an installed app, in real Chromium: installable, useful
+offline, never stale when the network is back, an app of its own beside the other
+currencies' wallets, and nothing fetched from outside (docs/pwa.md)."""
 
 from __future__ import annotations
 
@@ -26,14 +27,23 @@ from tests.conftest import LiveServer, chromium_path
 from tests.helpers.browser import CHROMIUM_ARGS, LOCAL_HOSTS, PageWatch
 
 pytestmark = pytest.mark.browser
-SNAPSHOT_KEY = "rec.wallet.snapshot"
+# Another currency beside REC, when branding/ has one: its wallet must be an app of its own.
+OTHER = next(
+    (
+        b
+        for b in sorted(load_all(PROJECT_ROOT / "branding"), key=lambda b: b.code)
+        if b.code != "REC"
+    ),
+    None,
+)
+SNAPSHOT_KEY = "rec.wallet.snapshot.REC"  # each currency's wallet keeps its own
 MADRID = ZoneInfo("Europe/Madrid")  # branding/rec's time zone: the offline page's times
 # The DOM the wallet's home screen exposes (see server/static/wallet-offline.js).
-HOME_SCREEN = """([amount, items]) => {
+HOME_SCREEN = """([amount, items, currency = "REC"]) => {
   const balance = document.createElement("p");
   balance.dataset.testid = "home-balance";
   balance.dataset.amount = amount;
-  balance.dataset.currency = "REC";
+  balance.dataset.currency = currency;
   balance.textContent = amount.replace(".", ",") + " REC";
   const list = document.createElement("ul");
   list.dataset.testid = "recent-activity";
@@ -46,12 +56,15 @@ HOME_SCREEN = """([amount, items]) => {
   document.body.append(balance, list);
 }"""
 WORKER_ACTIVE = """async () => {
-  const registration = await navigator.serviceWorker.ready;
+  // A worker that cannot install (a precached file missing) never gets ready: say so.
+  const late = new Promise((_, fail) =>
+    setTimeout(() => fail(new Error("the service worker did not activate in 20 s")), 20000));
+  const registration = await Promise.race([navigator.serviceWorker.ready, late]);
   const worker = registration.active;
   if (worker.state !== "activated") {
-    await new Promise((done) => worker.addEventListener("statechange", () => {
+    await Promise.race([late, new Promise((done) => worker.addEventListener("statechange", () => {
       if (worker.state === "activated") done();
-    }));
+    }))]);
   }
   return registration.scope;
 }"""
@@ -80,9 +93,10 @@ class InstalledApp(PageWatch):
         if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOCAL_HOSTS:
             self.worker_remote_requests.append(request.url)
 
-    async def open_controlled_wallet(self) -> str:
-        """The wallet, with its service worker active and in control; returns the scope."""
-        await self.page.goto(self.url + "/wallet/")
+    async def open_controlled_wallet(self, code: str = "rec") -> str:
+        """A currency's wallet, with its service worker active and in control; returns the
+        scope."""
+        await self.page.goto(f"{self.url}/wallet/{code}/")
         await self.page.get_by_test_id("currency-name").wait_for(timeout=15000)
         scope = await self.page.evaluate(WORKER_ACTIVE)
         await self.page.reload()
@@ -111,7 +125,7 @@ async def app(live_server: LiveServer, tmp_path: Path) -> AsyncIterator[Installe
 
 
 def _worker_config(live_server: LiveServer) -> dict:
-    response = httpx.get(live_server.url + "/wallet/sw.js")
+    response = httpx.get(live_server.url + "/wallet/rec/sw.js")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.headers["cache-control"] == "no-cache"  # each new version seen at once
@@ -150,17 +164,24 @@ async def test_chromium_finds_the_wallet_installable(
     live_server: LiveServer, app: InstalledApp
 ) -> None:
     scope = await app.open_controlled_wallet()
-    assert scope == live_server.url + "/wallet/"
+    assert scope == live_server.url + "/wallet/rec/"
+    registration = await app.page.evaluate(
+        """async () => {
+        const found = await navigator.serviceWorker.getRegistration();
+        return {scope: found.scope, script: found.active.scriptURL};
+    }"""
+    )
+    assert registration == {"scope": scope, "script": live_server.url + "/wallet/rec/sw.js"}
     cdp = await app.page.context.new_cdp_session(app.page)
     assert (await cdp.send("Page.getInstallabilityErrors"))["installabilityErrors"] == []
     parsed = await cdp.send("Page.getAppManifest")
-    assert parsed["url"] == live_server.url + "/wallet/manifest.webmanifest"
+    assert parsed["url"] == live_server.url + "/wallet/rec/manifest.webmanifest"
     assert parsed["errors"] == []
 
     manifest = httpx.get(parsed["url"]).json()
     assert manifest["name"] == "REC, moneda ciutadana de Barcelona"
     assert manifest["short_name"] == "REC"
-    assert manifest["start_url"] == "/wallet/" and manifest["scope"] == "/wallet/"
+    assert manifest["id"] == manifest["start_url"] == manifest["scope"] == "/wallet/rec/"
     assert manifest["display"] == "standalone"
     assert manifest["theme_color"] == "#0E7C66" and manifest["background_color"] == "#F7F5F0"
     sizes = {}
@@ -174,13 +195,55 @@ async def test_chromium_finds_the_wallet_installable(
     app.assert_stayed_local()
 
 
+@pytest.mark.skipif(OTHER is None, reason="branding/ has one currency only")
+async def test_each_currency_s_wallet_is_an_app_of_its_own(
+    live_server: LiveServer, app: InstalledApp
+) -> None:
+    assert OTHER is not None
+    other, theme = OTHER.code.lower(), OTHER.theme
+    await app.open_controlled_wallet("rec")
+    scope = await app.open_controlled_wallet(other)
+    assert scope == f"{live_server.url}/wallet/{other}/"
+    page = app.page
+    assert await page.get_by_test_id("currency-name").inner_text() == theme.name
+    assert await page.get_attribute("html", "lang") == theme.default_language
+    assert await page.get_attribute("meta[name=theme-color]", "content") == theme.colours.primary
+    scopes = await page.evaluate(
+        "async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope)"
+    )
+    assert sorted(scopes) == sorted([f"{live_server.url}/wallet/rec/", scope])
+    cdp = await page.context.new_cdp_session(page)
+    assert (await cdp.send("Page.getInstallabilityErrors"))["installabilityErrors"] == []
+    parsed = await cdp.send("Page.getAppManifest")
+    assert parsed["url"] == f"{live_server.url}/wallet/{other}/manifest.webmanifest"
+    # Each worker fills its own cache with its own currency's files.
+    cached = await page.evaluate(CACHED)
+    mine = {
+        name: paths for name, paths in cached.items() if name.startswith(f"rec-wallet-{other}-")
+    }
+    rec = {name: paths for name, paths in cached.items() if name.startswith("rec-wallet-rec-")}
+    assert len(mine) == 1 and len(rec) == 1 and len(cached) == 2
+    [mine_paths], [rec_paths] = mine.values(), rec.values()
+    assert f"/branding/{other}/{theme.assets.icon_192}" in mine_paths
+    assert not any(path.startswith(f"/branding/{other}/") for path in rec_paths)
+    assert not any(path.startswith("/branding/rec/") for path in mine_paths)
+    if getattr(theme, "fonts", None) is not None:  # its typeface, loaded for the page
+        family = await page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert family.startswith(f'"{theme.fonts.family}"')
+    app.assert_stayed_local()
+
+
 async def test_the_worker_precaches_the_shell_and_nothing_else(
     live_server: LiveServer, app: InstalledApp
 ) -> None:
     config = _worker_config(live_server)
-    # A cache of an older version, and one that is not the wallet's.
-    await app.page.goto(live_server.url + "/wallet/offline")
-    await app.page.evaluate("Promise.all([caches.open('rec-wallet-0ld'), caches.open('other')])")
+    # Caches of an older version, of the worker all currencies shared before, of another
+    # currency's wallet, and one that is not a wallet's.
+    await app.page.goto(live_server.url + "/wallet/rec/offline")
+    await app.page.evaluate(
+        """Promise.all(["rec-wallet-rec-0ld", "rec-wallet-0123456789abcdef",
+                        "rec-wallet-gra-0ld", "other"].map((name) => caches.open(name)))"""
+    )
     await app.open_controlled_wallet()
     # What the page loads, as it runs: the ReactPy client and the wallet's scripts.
     loaded = await app.page.evaluate(
@@ -210,16 +273,18 @@ async def test_the_worker_precaches_the_shell_and_nothing_else(
         await fetch("/graphql", {method: "POST", headers: {"content-type": "application/json"},
                                  body: JSON.stringify({query: "{ __typename }"})});
         await fetch("/graphql?query=%7B__typename%7D");
+        await fetch("/wallet/rec/");
         await fetch("/wallet/");
         await fetch("/healthz");
     }"""
     )
     cached = await app.page.evaluate(CACHED)
-    assert set(cached) == {f"rec-wallet-{config['version']}", "other"}  # the old one is gone
-    assert sorted(cached[f"rec-wallet-{config['version']}"]) == sorted(
-        config["assets"] + config["pages"]
-    )
-    assert "/wallet/" not in cached[f"rec-wallet-{config['version']}"]
+    mine = f"rec-wallet-rec-{config['version']}"
+    assert config["prefix"] == "rec-wallet-rec-" and config["offline"] == "/wallet/rec/offline"
+    # The old ones are gone; another currency's cache is never this worker's to delete.
+    assert set(cached) == {mine, "rec-wallet-gra-0ld", "other"}
+    assert sorted(cached[mine]) == sorted(config["assets"] + config["pages"])
+    assert "/wallet/rec/" not in cached[mine] and "/wallet/" not in cached[mine]
     app.assert_stayed_local()
 
 
@@ -227,6 +292,17 @@ async def test_the_wallet_keeps_a_snapshot_of_what_it_shows_and_follows_it(
     live_server: LiveServer, app: InstalledApp
 ) -> None:
     await app.open_controlled_wallet()
+    # A balance in another currency is never this wallet's to keep.
+    await app.page.evaluate(HOME_SCREEN, ["40", ["Pan +40 GRA"], "GRA"])
+    await app.page.wait_for_timeout(300)
+    assert await app.page.evaluate(
+        "[localStorage.getItem('rec.wallet.snapshot.REC'), "
+        "localStorage.getItem('rec.wallet.snapshot.GRA')]"
+    ) == [None, None]
+    await app.page.evaluate(
+        """document.querySelectorAll('[data-testid="home-balance"], [data-testid="recent-activity"]')
+        .forEach((element) => element.remove())"""
+    )
     before = int(time.time() * 1000)
     await app.page.evaluate(HOME_SCREEN, ["12.50", ["Forn de Pa −3,00 REC", "Anna +10,00 REC"]])
     await app.page.wait_for_function(f"localStorage.getItem('{SNAPSHOT_KEY}') !== null")
@@ -268,7 +344,7 @@ async def test_the_wallet_keeps_a_snapshot_of_what_it_shows_and_follows_it(
         "Anna +10,00 REC",
     ]
     assert await page.get_by_test_id("offline-nothing-saved").is_hidden()
-    assert page.url == live_server.url + "/wallet/"
+    assert page.url == live_server.url + "/wallet/rec/"
     app.assert_stayed_local()
 
 
@@ -312,14 +388,14 @@ async def test_offline_the_wallet_shows_the_last_known_balance_then_the_live_one
     await page.get_by_test_id("currency-name").wait_for(timeout=15000)
     assert await page.get_by_test_id("offline-page").count() == 0
     assert await page.evaluate("navigator.serviceWorker.controller !== null")
-    assert page.url == live_server.url + "/wallet/"
+    assert page.url == live_server.url + "/wallet/rec/"
 
     # The offline page opened by its own address: its button leads to the live wallet.
-    await page.goto(live_server.url + "/wallet/offline")
+    await page.goto(live_server.url + "/wallet/rec/offline")
     async with page.expect_navigation():
         await page.get_by_test_id("offline-retry").click()
     await page.get_by_test_id("currency-name").wait_for(timeout=15000)
-    assert page.url == live_server.url + "/wallet/"
+    assert page.url == live_server.url + "/wallet/rec/"
     app.assert_stayed_local()
 
 
@@ -352,6 +428,11 @@ async def test_an_older_snapshot_says_its_day_and_no_snapshot_says_so(
 
 async def test_signing_out_forgets_the_snapshot(live_server: LiveServer, app: InstalledApp) -> None:
     await app.open_controlled_wallet()
+    # Another currency's snapshot, and the one all currencies shared before: all forgotten.
+    others = ["rec.wallet.snapshot.GRA", "rec.wallet.snapshot"]
+    await app.page.evaluate(
+        "(keys) => keys.forEach((key) => localStorage.setItem(key, '{}'))", others
+    )
     await app.page.evaluate(HOME_SCREEN, ["8.00", ["Anna +8,00 REC"]])
     await app.page.wait_for_function(f"localStorage.getItem('{SNAPSHOT_KEY}') !== null")
     await app.page.evaluate(
@@ -365,6 +446,8 @@ async def test_signing_out_forgets_the_snapshot(live_server: LiveServer, app: In
     }"""
     )
     assert await app.page.evaluate(f"localStorage.getItem('{SNAPSHOT_KEY}')") is None
+    kept = await app.page.evaluate("(keys) => keys.map((key) => localStorage.getItem(key))", others)
+    assert kept == [None, None]
     # The page still shows the balance until it leaves: it is not saved again.
     await app.page.evaluate(
         "document.querySelector('[data-testid=\"home-balance\"]').dataset.amount = '9.00'"
@@ -375,7 +458,7 @@ async def test_signing_out_forgets_the_snapshot(live_server: LiveServer, app: In
 
 
 def test_the_offline_page_speaks_the_currency_language(live_server: LiveServer) -> None:
-    response = httpx.get(live_server.url + "/wallet/offline")
+    response = httpx.get(live_server.url + "/wallet/rec/offline")
     assert response.status_code == 200 and response.headers["cache-control"] == "no-cache"
     assert '<html lang="ca">' in response.text and "Sense connexió" in response.text
     assert all({"ca", "es", "en"} <= set(words) for words in OFFLINE_TEXTS.values())

@@ -209,3 +209,39 @@ def test_card_payments_go_through_redsys_in_production_and_the_sandbox_elsewhere
     assert provider_for(development).name == "sandbox"
     with pytest.raises(SettingsError, match="REC_PAYMENT_PROVIDER must be one of"):
         Settings.from_env({"REC_SECRET_KEY": SECRET, "REC_PAYMENT_PROVIDER": "paypal"})
+
+
+def test_cheap_password_hashing_is_for_tests_only() -> None:
+    from argon2 import extract_parameters
+
+    from server.accounts import passwords
+
+    production = {
+        "REC_MODE": "production",
+        "REC_SECRET_KEY": SECRET,
+        "REC_DATABASE_URL": "postgres://db/rec",
+        "REC_MONGODB_URL": "mongodb://db/",
+        "REC_SMTP_HOST": "smtp.example.org",
+        "REC_PUBLIC_URL": "https://rec.example.org",
+        **REDSYS,
+    }
+    assert Settings.from_env(production).password_hashing == "standard"
+    with pytest.raises(
+        SettingsError, match="REC_PASSWORD_HASHING=fast .* not allowed in production"
+    ):
+        Settings.from_env({**production, "REC_PASSWORD_HASHING": "fast"})
+    assert Settings.from_env({"REC_SECRET_KEY": SECRET}).password_hashing == "standard"
+    # Each hash carries its cost, so hashes of either cost verify under either setting.
+    try:
+        passwords.configure("standard")
+        strong = passwords.hash_password("correct horse battery")
+        passwords.configure("fast")
+        cheap = passwords.hash_password("correct horse battery")
+        assert extract_parameters(strong).memory_cost == 65536
+        assert extract_parameters(cheap).memory_cost == 8
+        assert passwords.verify_password(strong, "correct horse battery")
+        passwords.configure("standard")
+        assert passwords.verify_password(cheap, "correct horse battery")
+        assert not passwords.verify_password(cheap, "wrong horse battery")
+    finally:
+        passwords.configure("fast")  # as tests/conftest.py set it

@@ -32,17 +32,17 @@ from server.mail import SandboxMailer, sandbox_outbox
 from server.settings import Settings
 
 PASSWORD = "a long enough passphrase"
-BASE = "http://127.0.0.1:8000"
+WALLET = "http://127.0.0.1:8000/wallet/rec"  # the wallet the mailed links open
 MAILER = SandboxMailer()
 
 
 async def _register(email: str = "anna@example.org") -> User:
-    return await services.register(email, PASSWORD, "Anna Puig", "ca", MAILER, BASE)
+    return await services.register(email, PASSWORD, "Anna Puig", "ca", MAILER, WALLET)
 
 
 async def _link_token(kind: str) -> str:
     mail = (await sandbox_outbox(1))[0][0]
-    found = re.search(rf"/wallet/{kind}\?token=(\S+)", mail.body)
+    found = re.search(rf"/wallet/rec/{kind}\?token=(\S+)", mail.body)
     assert found, mail.body
     return found.group(1)
 
@@ -79,7 +79,7 @@ async def test_two_concurrent_redemptions_of_one_token_let_only_one_through(
     stores: Settings,
 ) -> None:
     user = await _register()
-    await services.request_password_reset(user.email, MAILER, BASE)
+    await services.request_password_reset(user.email, MAILER, WALLET)
     token = await _link_token("reset-password")
     results = await asyncio.gather(
         services.reset_password(token, "first new passphrase"),
@@ -169,7 +169,7 @@ async def test_sessions_end_on_logout_and_on_expiry(stores: Settings) -> None:
 async def test_a_password_reset_signs_everyone_out(stores: Settings) -> None:
     user = await _register()
     signed_in = await _sign_in()
-    await services.request_password_reset("ANNA@example.org ", MAILER, BASE)
+    await services.request_password_reset("ANNA@example.org ", MAILER, WALLET)
     with pytest.raises(AccountsError) as weak:
         await services.reset_password(await _link_token("reset-password"), "short")
     assert weak.value.field == "newPassword"
@@ -181,8 +181,8 @@ async def test_a_password_reset_signs_everyone_out(stores: Settings) -> None:
 
 
 async def test_reset_for_an_unknown_email_sends_nothing_and_says_nothing(stores: Settings) -> None:
-    await services.request_password_reset("nobody@example.org", MAILER, BASE)
-    await services.request_password_reset("not an email", MAILER, BASE)
+    await services.request_password_reset("nobody@example.org", MAILER, WALLET)
+    await services.request_password_reset("not an email", MAILER, WALLET)
     assert (await sandbox_outbox(100))[0] == []
 
 
@@ -332,9 +332,9 @@ async def test_registration_stands_when_the_mail_server_is_down(stores: Settings
     down = SmtpMailer(
         host="127.0.0.1", port=free_port(), sender="x@rec.example", starttls=False, timeout_s=2
     )
-    user = await services.register("lost@example.org", PASSWORD, "Lost", "ca", down, BASE)
+    user = await services.register("lost@example.org", PASSWORD, "Lost", "ca", down, WALLET)
     assert await User.exists(id=user.id)
-    await services.send_email_verification(user, MAILER, BASE)  # asked again later: it works
+    await services.send_email_verification(user, MAILER, WALLET)  # asked again later: it works
     assert (await sandbox_outbox(1))[0][0].to == "lost@example.org"
 
 
@@ -365,11 +365,11 @@ async def test_asking_for_the_code_does_not_count_as_a_failure(stores: Settings)
 async def test_nobody_floods_an_inbox_through_us(stores: Settings) -> None:
     user = await _register()  # one verification mail already
     for _ in range(services.MAILS_PER_HOUR_MAX - 1):
-        await services.send_email_verification(user, MAILER, BASE)
+        await services.send_email_verification(user, MAILER, WALLET)
     with pytest.raises(AccountsError) as refused:
-        await services.send_email_verification(user, MAILER, BASE)
+        await services.send_email_verification(user, MAILER, WALLET)
     assert refused.value.code == "LIMIT_EXCEEDED"
     for _ in range(services.MAILS_PER_HOUR_MAX + 3):
-        await services.request_password_reset(user.email, MAILER, BASE)  # same answer always
+        await services.request_password_reset(user.email, MAILER, WALLET)  # same answer always
     resets = [m for m in (await sandbox_outbox(100))[0] if "Reset" in m.subject]
     assert len(resets) == services.MAILS_PER_HOUR_MAX

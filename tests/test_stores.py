@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from server.accounts import passwords
 from server.accounts.models import Account, AccountKind, AdminRole, User
 from server.accounts.passwords import verify_password
 from server.accounts.services import AccountsError, admin_roles, create_user, grant_admin_role
@@ -52,15 +53,21 @@ async def test_preparing_on_every_start_changes_nothing_the_second_time(
     from server.cli import _open_stores
 
     settings.data_dir.mkdir(parents=True)
-    assert await _prepare(settings) == ["REC (new)"]
-    assert await _prepare(settings) == ["REC (up to date)"]
+    # Every folder of branding/: REC and the cooperative market's GRA.
+    assert await _prepare(settings) == ["GRA (new)", "REC (new)"]
+    assert await _prepare(settings) == ["GRA (up to date)", "REC (up to date)"]
     async with _open_stores(settings):
-        assert await Account.filter(kind=AccountKind.ISSUER).count() == 1
+        assert await Account.filter(kind=AccountKind.ISSUER).count() == 2
         assert await Wallet.find(Wallet.currency == "REC").count() == 1
+        assert await Wallet.find(Wallet.currency == "GRA").count() == 1
 
 
 async def test_a_person_gets_a_personal_account_and_an_argon2id_hash(stores: Settings) -> None:
-    user = await create_user("Anna@Example.org", "a long enough passphrase", "Anna Puig", "ca")
+    passwords.configure("standard")  # as outside the tests (tests/conftest.py makes it cheap)
+    try:
+        user = await create_user("Anna@Example.org", "a long enough passphrase", "Anna Puig", "ca")
+    finally:
+        passwords.configure("fast")
     assert user.email == "anna@example.org"
     assert user.password_hash.startswith("$argon2id$")
     assert verify_password(user.password_hash, "a long enough passphrase")
@@ -124,7 +131,9 @@ async def test_demo_data_is_loaded_once_with_real_barcelona_shops(stores: Settin
     assert saved_sign_ins(stores.data_dir) == sign_ins
     assert (stores.data_dir / "demo-credentials.json").stat().st_mode & 0o777 == 0o600
 
-    shops = await MerchantProfile.all().prefetch_related("account")
+    shops = await MerchantProfile.filter(
+        account__name__in=[s.name for s in SHOPS]
+    ).prefetch_related("account")
     assert len(shops) == len(SHOPS)
     for shop in shops:
         assert shop.account.kind == AccountKind.BUSINESS

@@ -169,7 +169,7 @@ def test_a_card_top_up_arrives_live_and_only_the_notification_mints(
     with subscription(live.url, "subscription { viewerEvents { type data } }", cookie=cookie) as ws:
         back = _pay_by_card(live, top_up, "4242 4242 4242 4242")
         assert back.status_code == 303
-        assert back.headers["location"] == f"{live.url}/wallet/top-up/{_key(top_up)}"
+        assert back.headers["location"] == f"{live.url}/wallet/rec/top-up/{_key(top_up)}"
         heard = [next_message(ws)["payload"]["data"]["viewerEvents"] for _ in range(2)]
     # The money in the wallet, and the top-up's new status, both live.
     assert sorted(event["type"] for event in heard) == ["topup.succeeded", "wallet.topup"]
@@ -202,7 +202,7 @@ def test_a_declined_card_mints_nothing(live: LiveServer, officer: GraphQLClient)
     person = _person(live.url, officer, tier=1)
     top_up = _start(person, "15.00")["topUp"]
     back = _pay_by_card(live, top_up, "4000000000000002")
-    assert back.headers["location"].endswith(f"/wallet/top-up/{_key(top_up)}")
+    assert back.headers["location"].endswith(f"/wallet/rec/top-up/{_key(top_up)}")
     failed = until(
         lambda: (s := _status(person, top_up["id"]))["status"] == "FAILED" and s,
         "the declined top-up to fail",
@@ -472,7 +472,7 @@ async def test_in_the_wallet_a_resident_buys_rec_and_sees_them_arrive(
     email = f"m{uuid.uuid4().hex[:10]}@example.org"
     person = _person(live.url, officer, tier=1, email=email)
     browser = page.page
-    await browser.goto(f"{live.url}/wallet/top-up")
+    await browser.goto(f"{live.url}/wallet/rec/top-up")
     await browser.fill("input[name=email]", email)
     await browser.fill("input[name=password]", PASSWORD)
     await browser.click("form button[type=submit]")
@@ -495,7 +495,7 @@ async def test_in_the_wallet_a_resident_buys_rec_and_sees_them_arrive(
     assert "SANDBOX" in await browser.get_by_test_id("sandbox-banner").inner_text()
     await browser.fill("#card", "4242 4242 4242 4242")
     await browser.click("form button[type=submit]")
-    await browser.wait_for_url(re.compile(r".*/wallet/top-up/[0-9a-f]{24}$"), timeout=30000)
+    await browser.wait_for_url(re.compile(r".*/wallet/rec/top-up/[0-9a-f]{24}$"), timeout=30000)
     status = browser.locator("[data-testid=topup-status][data-status=SUCCEEDED]")
     await status.wait_for(timeout=30000)
     assert await status.inner_text() == "Fet: 25.50 REC al teu moneder."
@@ -524,6 +524,7 @@ async def test_in_the_admin_panel_a_treasurer_approves_and_records_the_payout(
     code = totp.code_at(entry["totp_secret"], totp.current_step() + 1)
     await browser.fill("input[name=totp]", code)
     await browser.click("button[type=submit]")
+    await browser.click("[data-testid=menu-treasury]")
     row = browser.get_by_test_id(f"redemption-{handle}")
     await row.wait_for(timeout=15000)
     assert "30.00 REC" in await row.inner_text() and IBAN.replace(" ", "") in await row.inner_text()

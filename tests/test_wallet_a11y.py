@@ -22,18 +22,18 @@ pytestmark = pytest.mark.browser
 NARROW = {"width": 360, "height": 740}
 SWITCH = """mutation($input: SwitchAccountInput!) { switchAccount(input: $input) {
   errors { code } } }"""
-SIGNED_OUT = ["/wallet/", "/wallet/forgot-password", "/wallet/map"]
+SIGNED_OUT = ["/wallet/rec/", "/wallet/rec/forgot-password", "/wallet/rec/map"]
 SIGNED_IN = [
-    "/wallet/",
-    "/wallet/pay",
-    "/wallet/charge",
-    "/wallet/top-up",
-    "/wallet/map",
-    "/wallet/history",
-    "/wallet/profile",
-    "/wallet/accounts",
-    "/wallet/till",
-    "/wallet/shop",
+    "/wallet/rec/",
+    "/wallet/rec/pay",
+    "/wallet/rec/charge",
+    "/wallet/rec/top-up",
+    "/wallet/rec/map",
+    "/wallet/rec/history",
+    "/wallet/rec/profile",
+    "/wallet/rec/accounts",
+    "/wallet/rec/till",
+    "/wallet/rec/shop",
 ]
 # Each visible control: its name as assistive technology computes it (simplified: its
 # labels, aria-label, aria-labelledby, its own text or image alt, its title), whether Tab

@@ -54,7 +54,7 @@ async def _shot(page: Page, name: str) -> None:
 
 
 async def _sign_in(page: Page, url: str, email: str) -> None:
-    await page.goto(url + "/wallet/")
+    await page.goto(url + "/wallet/rec/")
     await page.get_by_test_id("home-sign-in").wait_for(timeout=WAIT_MS)
     await page.fill("[data-testid=sign-in-email]", email)
     await page.fill("[data-testid=sign-in-password]", PASSWORD)
@@ -63,7 +63,7 @@ async def _sign_in(page: Page, url: str, email: str) -> None:
 
 
 async def _accounts(page: Page, url: str) -> None:
-    await page.goto(url + "/wallet/accounts")
+    await page.goto(url + "/wallet/rec/accounts")
     await page.get_by_test_id("accounts-list").wait_for(timeout=WAIT_MS)
 
 
@@ -79,7 +79,7 @@ async def _switch_to(page: Page, name: str) -> None:
 
 
 async def _home_shows(page: Page, url: str, name: str) -> None:
-    await page.goto(url + "/wallet/")
+    await page.goto(url + "/wallet/rec/")
     await page.get_by_test_id("home-balance").wait_for(timeout=WAIT_MS)
     card = page.locator("section.balance")
     assert name in await card.inner_text()

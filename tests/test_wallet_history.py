@@ -279,7 +279,7 @@ async def test_the_history_screen_filters_opens_pages_and_downloads(
     watch = PageWatch(await context.new_page())
     screen = watch.page
     try:
-        await screen.goto(f"{live_server.url}/wallet/history")
+        await screen.goto(f"{live_server.url}/wallet/rec/history")
         form = "[data-testid=history-sign-in]"
         await screen.locator(form).wait_for(timeout=15000)
         await screen.fill(f"{form} input[name=email]", story["email"])
@@ -287,7 +287,7 @@ async def test_the_history_screen_filters_opens_pages_and_downloads(
         await screen.click(f"{form} button[type=submit]")
         items = screen.get_by_test_id("history-item")
         await items.first.wait_for(timeout=15000)
-        assert screen.url == f"{live_server.url}/wallet/history"
+        assert screen.url == f"{live_server.url}/wallet/rec/history"
         assert await items.count() == 20
         assert await items.first.get_attribute("data-amount") == "0.20"
         assert await screen.get_by_test_id("history-amount").first.inner_text() == "+0,20 REC"
@@ -315,7 +315,7 @@ async def test_the_history_screen_filters_opens_pages_and_downloads(
         await screen.select_option("[data-testid=history-direction]", "OUT")
         await screen.fill("[data-testid=history-search]", "pa")
         await screen.click("[data-testid=history-apply]")
-        await screen.wait_for_url("**/wallet/history?*direction=OUT*", timeout=15000)
+        await screen.wait_for_url("**/wallet/rec/history?*direction=OUT*", timeout=15000)
         await screen.wait_for_function(
             "document.querySelectorAll('[data-testid=history-item]').length === 2",
             timeout=15000,
@@ -342,18 +342,18 @@ async def test_the_history_screen_filters_opens_pages_and_downloads(
         await screen.screenshot(path=str(ARTIFACTS / "wallet-history-filtered.png"), full_page=True)
 
         # Nothing matches: said so; a period after the last day is refused beside it.
-        await screen.goto(f"{live_server.url}/wallet/history?search=zzzz-{uuid.uuid4().hex}")
+        await screen.goto(f"{live_server.url}/wallet/rec/history?search=zzzz-{uuid.uuid4().hex}")
         empty = screen.get_by_test_id("history-empty")
         await empty.wait_for(timeout=15000)
         assert await empty.inner_text() == "Cap moviment no coincideix amb aquests filtres."
-        await screen.goto(f"{live_server.url}/wallet/history?from=2026-03-02&to=2026-03-01")
+        await screen.goto(f"{live_server.url}/wallet/rec/history?from=2026-03-02&to=2026-03-01")
         problem = screen.get_by_test_id("history-to-problem")
         await problem.wait_for(timeout=15000)
         assert await screen.get_by_test_id("history-to").get_attribute("aria-invalid") == "true"
 
         # The statement of the chosen days downloads as a file the csv module reads.
         day = datetime.now(ZONE).date().isoformat()
-        await screen.goto(f"{live_server.url}/wallet/history?from={day}&to={day}")
+        await screen.goto(f"{live_server.url}/wallet/rec/history?from={day}&to={day}")
         link = screen.get_by_test_id("history-statement")
         await link.wait_for(timeout=15000)
         async with screen.expect_download() as waiting:

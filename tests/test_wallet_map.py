@@ -82,7 +82,7 @@ def test_the_maps_area_becomes_the_bbox_argument() -> None:
 
 
 async def _open_map(page: PageWatch, live_server: LiveServer) -> None:
-    await page.page.goto(live_server.url + "/wallet/map")
+    await page.page.goto(live_server.url + "/wallet/rec/map")
     await page.page.get_by_test_id("map-shops").wait_for(timeout=WAIT_MS)
 
 
@@ -257,7 +257,7 @@ async def test_signed_in_the_map_speaks_the_persons_language(
         REGISTER,
         {"email": email, "password": password, "name": "Lucía", "language": "es"},
     )
-    await page.page.goto(live_server.url + "/wallet/")
+    await page.page.goto(live_server.url + "/wallet/rec/")
     await page.page.get_by_test_id("home-sign-in").wait_for(timeout=WAIT_MS)
     await page.page.fill("input[name=email]", email)
     await page.page.fill("input[name=password]", password)
@@ -296,7 +296,7 @@ def tiled_server(
 async def test_tiles_come_from_the_address_the_server_is_given(
     tiled_server: str, page: PageWatch
 ) -> None:
-    await page.page.goto(tiled_server + "/wallet/map")
+    await page.page.goto(tiled_server + "/wallet/rec/map")
     await page.page.get_by_test_id("map-shops").wait_for(timeout=WAIT_MS)
     await _wait_for_markers(page.page, len(DEMO_SHOPS))
     await page.page.locator(".leaflet-tile-loaded").first.wait_for(timeout=WAIT_MS)

@@ -91,7 +91,7 @@ async def test_a_person_pays_another_by_typing_the_handle(
     handle = _handle(payee)
     screen = page.page
     await screen.set_viewport_size({"width": 360, "height": 780})
-    await _sign_in(screen, f"{live_server.url}/wallet/pay", email, "pay-sign-in", "pay-form")
+    await _sign_in(screen, f"{live_server.url}/wallet/rec/pay", email, "pay-sign-in", "pay-form")
     assert await screen.get_by_test_id("pay-balance").inner_text() == "50,00 REC"
 
     # No camera here: a clear message, and typing works as ever.
@@ -212,7 +212,7 @@ async def test_the_charge_screen_shows_a_qr_code_of_the_pay_link(
     screen = page.page
     await screen.set_viewport_size({"width": 360, "height": 780})
     await _sign_in(
-        screen, f"{live_server.url}/wallet/charge", email, "charge-sign-in", "charge-form"
+        screen, f"{live_server.url}/wallet/rec/charge", email, "charge-sign-in", "charge-form"
     )
     assert handle in await screen.get_by_test_id("charge-into").inner_text()
 
@@ -230,7 +230,7 @@ async def test_the_charge_screen_shows_a_qr_code_of_the_pay_link(
     await screen.click("[data-testid=charge-show]")
     await screen.get_by_test_id("charge-code").wait_for(timeout=15000)
     assert await screen.get_by_test_id("charge-amount").inner_text() == "3,50 REC"
-    expected = f"{live_server.url}/wallet/pay?to={handle}&amount=3.50&memo=Caf%C3%A8+amb+llet"
+    expected = f"{live_server.url}/wallet/rec/pay?to={handle}&amount=3.50&memo=Caf%C3%A8+amb+llet"
     assert await screen.get_by_test_id("charge-link").inner_text() == expected
     qr = screen.get_by_test_id("charge-qr")
     assert (await qr.get_attribute("src") or "").startswith("data:image/svg+xml")
@@ -284,7 +284,7 @@ async def test_scanning_a_charge_code_with_the_camera_fills_the_pay_form(
     _, shop = _resident(live_server, kyc_officer, "Llibreria Verdi")
     _issue(treasurer, payer, "20.00")
     handle = _handle(shop)
-    link = f"{live_server.url}/wallet/pay?" + urlencode(
+    link = f"{live_server.url}/wallet/rec/pay?" + urlencode(
         {"to": handle, "amount": "4.20", "memo": "Llibre"}
     )
     video = tmp_path / "qr.y4m"
@@ -305,7 +305,9 @@ async def test_scanning_a_charge_code_with_the_camera_fills_the_pay_form(
         await context.grant_permissions(["camera"], origin=live_server.url)
         watched = PageWatch(await context.new_page())
         screen = watched.page
-        await _sign_in(screen, f"{live_server.url}/wallet/pay", email, "pay-sign-in", "pay-form")
+        await _sign_in(
+            screen, f"{live_server.url}/wallet/rec/pay", email, "pay-sign-in", "pay-form"
+        )
         await expect(screen.locator("[data-testid=pay-to]")).to_have_value("")
 
         await screen.click("[data-testid=pay-scan]")

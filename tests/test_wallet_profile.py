@@ -86,7 +86,7 @@ async def test_a_forgotten_password_is_reset_by_mail(
     await screen.goto(live_server.url + "/wallet/")
     await screen.click("[data-testid=forgot-password-link]")
     await screen.get_by_test_id("forgot-password").wait_for(timeout=WAIT_MS)
-    assert screen.url == live_server.url + "/wallet/forgot-password"
+    assert screen.url == live_server.url + "/wallet/rec/forgot-password"
 
     # Nobody has this address: the very same answer, so the page tells nothing.
     await screen.fill("[data-testid=forgot-email]", "ningu@example.org")
@@ -94,7 +94,7 @@ async def test_a_forgotten_password_is_reset_by_mail(
     unknown = await _text(screen, "forgot-sent")
     assert unknown.startswith("Si hi ha un compte amb l'adreça ningu@example.org")
 
-    await screen.goto(live_server.url + "/wallet/forgot-password")
+    await screen.goto(live_server.url + "/wallet/rec/forgot-password")
     await screen.fill("[data-testid=forgot-email]", email)
     await screen.click("[data-testid=forgot-submit]")
     assert await _text(screen, "forgot-sent") == unknown.replace("ningu@example.org", email)
@@ -138,10 +138,10 @@ async def test_a_person_manages_their_profile(
     account_id = person.data(ME)["viewer"]["activeAccount"]["id"]
     screen = page.page
     await screen.set_viewport_size(PHONE)
-    await screen.goto(live_server.url + "/wallet/profile")
+    await screen.goto(live_server.url + "/wallet/rec/profile")
     await _sign_in(screen, "profile-sign-in", email, PASSWORD)
     await screen.get_by_test_id("profile").wait_for(timeout=WAIT_MS)
-    assert screen.url == live_server.url + "/wallet/profile"
+    assert screen.url == live_server.url + "/wallet/rec/profile"
     assert await _text(screen, "profile") != ""
     await expect(screen.locator("[data-testid=profile] h2")).to_have_text("Your profile")
 
@@ -272,7 +272,7 @@ async def test_a_person_manages_their_profile(
     # Elsewhere: signing in takes the new password and a code now; all of it was kept.
     context = await browser.new_context(viewport=PHONE)
     other = await context.new_page()
-    await other.goto(live_server.url + "/wallet/profile")
+    await other.goto(live_server.url + "/wallet/rec/profile")
     await _sign_in(
         other,
         "profile-sign-in",

@@ -46,7 +46,7 @@ async def _shot(page: Page, name: str) -> None:
 
 
 async def _sign_in(page: Page, url: str, email: str) -> None:
-    await page.goto(url + "/wallet/")
+    await page.goto(url + "/wallet/rec/")
     await page.get_by_test_id("home-sign-in").wait_for(timeout=15000)
     await page.fill("[data-testid=sign-in-email]", email)
     await page.fill("[data-testid=sign-in-password]", PASSWORD)
@@ -71,7 +71,7 @@ async def test_register_fund_pay_a_shop_charge_by_qr_and_switch_language(
 
     # Register in the wallet.
     email = f"r{uuid.uuid4().hex[:10]}@example.org"
-    await you.goto(url + "/wallet/")
+    await you.goto(url + "/wallet/rec/")
     await you.get_by_test_id("home-sign-in").wait_for(timeout=15000)
     await _shot(you, "welcome")
     await you.click("[data-testid=show-register]")
@@ -143,7 +143,7 @@ async def test_register_fund_pay_a_shop_charge_by_qr_and_switch_language(
     assert await shop.page.get_by_test_id("home-balance").inner_text() == "0,00 REC"
 
     # The resident pays the shop by its handle; the shop's phone sees it arrive.
-    await you.goto(url + "/wallet/pay")
+    await you.goto(url + "/wallet/rec/pay")
     await you.get_by_test_id("pay-form").wait_for(timeout=15000)
     await you.fill("[data-testid=pay-to]", "@" + shop_handle)
     await you.fill("[data-testid=pay-amount]", "4,20")
@@ -161,14 +161,14 @@ async def test_register_fund_pay_a_shop_charge_by_qr_and_switch_language(
     await _shot(shop.page, "shop-home")
 
     # The shop charges with a QR; the resident opens its link (the scan, simulated).
-    await shop.page.goto(url + "/wallet/charge")
+    await shop.page.goto(url + "/wallet/rec/charge")
     await shop.page.get_by_test_id("charge-form").wait_for(timeout=15000)
     await shop.page.fill("[data-testid=charge-amount-input]", "2,30")
     await shop.page.click("[data-testid=charge-show]")
     await shop.page.get_by_test_id("charge-code").wait_for(timeout=15000)
     await _shot(shop.page, "charge")
     link = (await shop.page.get_by_test_id("charge-link").inner_text()).strip()
-    assert link.startswith(url + "/wallet/pay?") and shop_handle in link
+    assert link.startswith(url + "/wallet/rec/pay?") and shop_handle in link
     await you.goto(link)
     await you.get_by_test_id("pay-form").wait_for(timeout=15000)
     assert await you.input_value("[data-testid=pay-amount]") in ("2.30", "2,30")
@@ -180,7 +180,7 @@ async def test_register_fund_pay_a_shop_charge_by_qr_and_switch_language(
     await shop.page.get_by_test_id("charge-received").wait_for(timeout=15000)
 
     # Back home, the resident switches to English: the wallet speaks it at once.
-    await you.goto(url + "/wallet/")
+    await you.goto(url + "/wallet/rec/")
     await _balance_becomes(you, "43.50")
     assert await you.get_by_test_id("home-balance").inner_text() == "43,50 REC"
     await you.select_option("[data-testid=home-language]", "en")
@@ -191,10 +191,10 @@ async def test_register_fund_pay_a_shop_charge_by_qr_and_switch_language(
     assert "Recent activity" in await you.inner_text("[data-testid=home]")
     assert person.data("{ viewer { user { language } } }")["viewer"]["user"]["language"] == "en"
     await _shot(you, "home-english")
-    await you.goto(url + "/wallet/map")
+    await you.goto(url + "/wallet/rec/map")
     await you.wait_for_load_state("networkidle")
     await _shot(you, "map")
-    await you.goto(url + "/wallet/top-up")
+    await you.goto(url + "/wallet/rec/top-up")
     await you.get_by_test_id("buy-amount").wait_for(timeout=15000)
     await _shot(you, "buy")
     for phone in (resident, shop):

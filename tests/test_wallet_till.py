@@ -170,7 +170,7 @@ async def _shot(page: Page, name: str) -> None:
 async def _open_till(page: Page, url: str, email: str, account_id: str) -> None:
     """Signs in on the till's own form; the person's own account is not a shop, so the till
     says so; then the session switches to the shop and the till opens."""
-    await page.goto(url + "/wallet/till")
+    await page.goto(url + "/wallet/rec/till")
     await page.get_by_test_id("till-sign-in").wait_for(timeout=15000)
     await page.fill("[data-testid=sign-in-email]", email)
     await page.fill("[data-testid=sign-in-password]", PASSWORD)
@@ -265,7 +265,7 @@ async def test_a_cashier_charges_the_owner_sees_it_paid_live_and_refunds_it(
     await boss.get_by_test_id("till-no-orders").wait_for(timeout=15000)
     await boss.get_by_test_id("till-filter-all").click()
     await _row(boss, order_id).wait_for(timeout=15000)
-    assert await boss.get_by_test_id("till-history").get_attribute("href") == "/wallet/history"
+    assert await boss.get_by_test_id("till-history").get_attribute("href") == "/wallet/rec/history"
     await _shot(boss, "orders")
 
     # The cashier opens the order: everything about it, and no refund form.
@@ -278,7 +278,7 @@ async def test_a_cashier_charges_the_owner_sees_it_paid_live_and_refunds_it(
     assert await till.get_by_test_id("till-refund-form").count() == 0
 
     # The owner refunds too much: said beside the amount, in Catalan, with what remains.
-    await boss.goto(f"{url}/wallet/till/{order_id}")
+    await boss.goto(f"{url}/wallet/rec/till/{order_id}")
     form = boss.get_by_test_id("till-refund-form")
     await form.wait_for(timeout=15000)
     assert await boss.get_by_test_id("order-remaining").inner_text() == "12,50 REC"

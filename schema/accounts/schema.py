@@ -17,7 +17,7 @@ from schema.accounts.mutations.sign_in import SignInMutations
 from schema.accounts.types import ALL_ADMINS, Viewer
 from schema.accounts.viewer import viewer_of
 from schema.connections import Connection, int_cursor, page, page_size
-from schema.permissions import PUBLIC, Admin, Anyone, field, policy
+from schema.permissions import PUBLIC, Admin, Anyone, field, forbidden, not_administered, policy
 from server.accounts import audit
 from server.accounts.api_keys import SCOPES
 from server.accounts.models import AdminRole
@@ -100,9 +100,14 @@ class AccountQueries:
     @field(
         rule=Admin([AdminRole.SUPERADMIN]),
         description="Mail the development sandbox kept (empty when real SMTP is used). "
-        "Superadmins only: it holds working reset links.",
+        "Superadmins of every currency only: it holds working reset links.",
     )
-    async def sandbox_outbox(self, first: int, after: str | None = None) -> Connection[SandboxMail]:
+    async def sandbox_outbox(
+        self, info: Info, first: int, after: str | None = None
+    ) -> Connection[SandboxMail]:
+        limit = info.context.principal.admin_currencies
+        if limit is not None:  # its reset links would open anyone's account
+            raise forbidden(not_administered(limit, "all currencies"))
         rows, more = await sandbox_outbox(page_size(first), int_cursor(after))
         return page(
             rows,

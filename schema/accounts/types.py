@@ -32,12 +32,14 @@ from schema.pos.schema import (
 from schema.topup.redemption import Redemption, account_redemptions
 from schema.topup.schema import TopUp
 from schema.webhooks.schema import WebhookEndpoint
-from server.accounts import api_keys, services
+from server import clock
+from server.accounts import admin_people, api_keys, services
 from server.accounts.models import Account as AccountRow
 from server.accounts.models import AccountKind as AccountKindValue
 from server.accounts.models import AdminRole as AdminRoleValue
 from server.accounts.models import ApiKey as ApiKeyRow
 from server.accounts.models import MemberRole as MemberRoleValue
+from server.accounts.models import Session as SessionRow
 from server.accounts.models import User as UserRow
 from server.currencies.models import Currency as CurrencyRow
 from server.currencies.services import currencies_by_codes
@@ -58,6 +60,8 @@ MANAGER = MemberRoleValue.MANAGER
 @strawberry.type(description="A person who signs in.")
 class User(RowNode, relay.Node):
     row: strawberry.Private[UserRow]
+    # A list's people come with their memberships loaded in one batch (adminPeople).
+    accounts_loaded: strawberry.Private[list[tuple[AccountRow, MemberRoleValue]] | None] = None
 
     @strawberry.field
     def email(self) -> str:
@@ -87,6 +91,38 @@ class User(RowNode, relay.Node):
     async def admin_roles(self) -> list[AdminRole]:  # type: ignore[valid-type]
         return list(await services.admin_roles(self.row))
 
+    @field(rule=ALL_ADMINS, description="Blocked by an administrator: cannot sign in.")
+    def blocked(self) -> bool:
+        return not self.row.is_active
+
+    @field(rule=ALL_ADMINS, description="Wrong PINs in a row; at 3 the PIN no longer pays.")
+    def pin_failures(self) -> int:
+        return self.row.pin_failures
+
+    @field(rule=ALL_ADMINS, description="Too many wrong PINs: payments with the PIN refused.")
+    def pin_locked(self) -> bool:
+        return admin_people.is_pin_locked(self.row)
+
+    @field(rule=ALL_ADMINS, description="When the person registered.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @field(rule=ALL_ADMINS, description="The accounts this person belongs to, with their role.")
+    async def memberships(self) -> list[Membership]:
+        loaded = self.accounts_loaded
+        if loaded is None:
+            loaded = await services.accounts_of(self.row)
+        return [Membership(account=Account(row=account), role=role) for account, role in loaded]
+
+    @field(
+        rule=ALL_ADMINS,
+        description="The person's most recent sessions, newest first, ended ones too; "
+        "`first` 1 to 100.",
+    )
+    async def sessions(self, first: int = 20) -> list[UserSession]:
+        rows = await admin_people.recent_sessions(self.row.id, page_size(first))
+        return [UserSession(row=row) for row in rows]
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
@@ -99,6 +135,40 @@ class User(RowNode, relay.Node):
             lambda row: row.id == me or bool(principal.admin_roles),
             lambda row: User(row=row),
         )
+
+
+@policy(THROUGH_PARENT)
+@strawberry.type(description="A browser or program signed in as a person, for administrators.")
+class UserSession:
+    row: strawberry.Private[SessionRow]
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="Last request, to within a few minutes.")
+    def last_seen_at(self) -> datetime:
+        return self.row.last_seen_at
+
+    @strawberry.field
+    def expires_at(self) -> datetime:
+        return self.row.expires_at
+
+    @strawberry.field(description="When it was signed out or ended; null while it lasts.")
+    def ended_at(self) -> datetime | None:
+        return self.row.ended_at
+
+    @strawberry.field(description="Neither ended nor expired.")
+    def active(self) -> bool:
+        return self.row.ended_at is None and self.row.expires_at > clock.now()
+
+    @strawberry.field
+    def user_agent(self) -> str:
+        return self.row.user_agent
+
+    @strawberry.field(description="Whether it signed in with two-factor.")
+    def two_factor_passed(self) -> bool:
+        return self.row.two_factor_passed
 
 
 @policy(THROUGH_PARENT)
@@ -188,7 +258,7 @@ class Account(RowNode, relay.Node):
         "tiers have higher limits."
     )
     async def kyc_tier(self, info: Info, currency: str | None = None) -> int | None:
-        row = await _currency(info, currency)
+        row = await _currency(info, currency, self.row.id)
         if row is None:
             return None
         return await info.context.loaders.kyc_levels.load((self.row.id, row.id))
@@ -197,7 +267,7 @@ class Account(RowNode, relay.Node):
         description="The KYC tier in force in a currency, with what it allows: its limits."
     )
     async def kyc_limits(self, info: Info, currency: str | None = None) -> KycTier | None:
-        row = await _currency(info, currency)
+        row = await _currency(info, currency, self.row.id)
         if row is None:
             return None
         loaders = info.context.loaders
@@ -207,7 +277,7 @@ class Account(RowNode, relay.Node):
 
     @strawberry.field(description="The account's wallet in a currency (default: the main one).")
     async def wallet(self, info: Info, currency: str | None = None) -> Wallet | None:
-        row = await _currency(info, currency)
+        row = await _currency(info, currency, self.row.id)
         if row is None:
             return None
         cents = await info.context.loaders.balances.load((self.row.id, row.code))
@@ -227,11 +297,14 @@ class Account(RowNode, relay.Node):
         rule=AnyOf(AccountRole([HOLDER, OWNER], None), ALL_ADMINS),
         description="Currency bought by card for this account, newest first; `first` 1 to 100.",
     )
-    async def top_ups(self, first: int, after: str | None = None) -> Connection[TopUp]:
+    async def top_ups(self, info: Info, first: int, after: str | None = None) -> Connection[TopUp]:
         try:
             rows, more = await topups.top_ups_of(self.row.id, page_size(first), after)
         except LedgerError:
             raise invalid_input("after is not a cursor of this list") from None
+        # An administrator of some currencies who is no member: theirs only.
+        principal = info.context.principal
+        rows = [row for row in rows if member_or_admin(principal, self.row.id, row.currency)]
         currencies = await currencies_by_codes({row.currency for row in rows})
         return page(
             rows, more, lambda row: TopUp(row=row, decimals=currencies[row.currency].decimals)
@@ -241,8 +314,10 @@ class Account(RowNode, relay.Node):
         rule=AnyOf(AccountRole([OWNER], None), ALL_ADMINS),
         description="Its cash-outs to a bank account, newest first; `first` 1 to 100.",
     )
-    async def redemptions(self, first: int, after: str | None = None) -> Connection[Redemption]:
-        return await account_redemptions(self.row.id, first, after)
+    async def redemptions(
+        self, info: Info, first: int, after: str | None = None
+    ) -> Connection[Redemption]:
+        return await account_redemptions(info.context.principal, self.row.id, first, after)
 
     @field(
         rule=ORDER_LIST_READERS,
@@ -286,11 +361,17 @@ class Account(RowNode, relay.Node):
         )
 
 
-async def _currency(info: Info, code: str | None) -> CurrencyRow | None:
-    """The currency a field names, or the main one; asked by a list's items in one batch."""
-    return await info.context.loaders.currencies.load(
+async def _currency(info: Info, code: str | None, account_id: int) -> CurrencyRow | None:
+    """The currency a field of the account names, or the main one; asked by a list's items
+    in one batch. None also for an administrator of other currencies who is no member:
+    the account's wallet, tier and limits in it are not theirs to see."""
+    row = await info.context.loaders.currencies.load(
         code or info.context.runtime.settings.default_currency
     )
+    principal = info.context.principal
+    if row is not None and principal.admin_roles and principal.role_in(account_id) is None:
+        return row if principal.manages_currency(row.code) else None
+    return row
 
 
 @policy(THROUGH_PARENT)
@@ -312,6 +393,11 @@ class Viewer:
     )
     two_factor_required: bool = strawberry.field(
         description="True when roles were granted but this session lacks two-factor."
+    )
+    admin_currencies: list[str] | None = strawberry.field(
+        default=None,
+        description="The currencies (codes) the roles in `adminRoles` apply to: null for "
+        "every currency; empty when `adminRoles` is.",
     )
 
     @strawberry.field

@@ -12,6 +12,7 @@ async def viewer_of(principal: Principal) -> Viewer | None:
             member=None,
             admin_roles=[],
             two_factor_required=False,
+            admin_currencies=[],
         )
     if principal.user is None:
         return None
@@ -21,4 +22,14 @@ async def viewer_of(principal: Principal) -> Viewer | None:
         member=principal.user,
         admin_roles=sorted(principal.admin_roles),
         two_factor_required=bool(principal.dormant_admin_roles),
+        admin_currencies=_admin_currencies(principal),
     )
+
+
+def _admin_currencies(principal: Principal) -> list[str] | None:
+    """None for every currency; none at all without roles in force."""
+    if not principal.admin_roles:
+        return []
+    if principal.admin_currencies is None:
+        return None
+    return sorted(principal.admin_currencies)

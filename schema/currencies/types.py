@@ -8,7 +8,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.money import Money, to_money
-from schema.permissions import PUBLIC, policy
+from schema.permissions import PUBLIC, READ_ONLY_ADMIN_ROLES, Admin, field, policy
 from server.currencies.models import Currency as CurrencyRow
 
 
@@ -40,6 +40,7 @@ class Currency(relay.Node):
     languages: list[str]
     timezone: str
     theme: Theme
+    adjustment_approval_cents: strawberry.Private[int] = 10000
 
     @classmethod
     def resolve_id(cls, root: Currency, *, info: Any) -> str:
@@ -50,6 +51,13 @@ class Currency(relay.Node):
         branding = info.context.runtime.brandings.get(self.code)
         units = branding.theme.topup_minimum if branding else 1
         return to_money(units * 10**self.decimals, self.code, self.decimals)
+
+    @field(
+        rule=Admin(READ_ONLY_ADMIN_ROLES),
+        description="Adjustments above this amount wait for a second administrator.",
+    )
+    def adjustment_approval_threshold(self) -> Money:
+        return to_money(self.adjustment_approval_cents, self.code, self.decimals)
 
     @classmethod
     def from_row(cls, row: CurrencyRow) -> Currency:
@@ -65,6 +73,7 @@ class Currency(relay.Node):
             default_language=row.default_language,
             languages=list(row.languages),
             timezone=row.timezone,
+            adjustment_approval_cents=row.adjustment_approval_cents,
             theme=Theme(
                 primary_color=colours["primary"],
                 on_primary_color=colours["on_primary"],

@@ -84,7 +84,7 @@ class Transaction(relay.Node):
         rows = [
             row
             if row is not None
-            and any(member_or_admin(principal, leg.account_id) for leg in row.legs)
+            and any(member_or_admin(principal, leg.account_id, row.currency) for leg in row.legs)
             else None
             for row in await loaders.journal_entries.load_many(node_ids)
         ]

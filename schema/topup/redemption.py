@@ -1,5 +1,9 @@
 """Shops turning currency back into euros: requestRedemption (owners), the treasurers'
-approveRedemption, rejectRedemption and recordRedemptionPayout, and the lists."""
+approveRedemption, rejectRedemption and recordRedemptionPayout, and the lists.
+
+A treasurer limited to some currencies decides only on redemptions of their currencies
+(read on the row: FORBIDDEN otherwise) and lists and reads only those (by `node`, unless
+they are a member of the account)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from bson import ObjectId
 from strawberry import relay
 from strawberry.types import Info
 
@@ -20,6 +25,7 @@ from schema.permissions import (
     THROUGH_PARENT,
     Admin,
     SignedIn,
+    currency_refusal,
     decode_account_id,
     field,
     member_or_admin,
@@ -28,6 +34,7 @@ from schema.permissions import (
 )
 from server.accounts.models import Account as AccountRow
 from server.accounts.models import AdminRole
+from server.accounts.principal import Principal
 from server.currencies.services import currencies_by_codes, get_currency
 from server.ledger.errors import LedgerError
 from server.topup import redemption as redemptions
@@ -118,12 +125,16 @@ class Redemption(relay.Node):
         node_ids = list(node_ids)
         rows = await redemptions.redemptions_by_ids(node_ids)
         principal = info.context.principal
-        visible = {
-            key: row for key, row in rows.items() if member_or_admin(principal, row.account_id)
-        }
+        visible = {key: row for key, row in rows.items() if _visible(principal, row)}
         made = await of_rows(list(visible.values()))
         by_id = {str(node.row.id): node for node in made}
         return [by_id.get(str(rows[key].id)) if key in visible else None for key in node_ids]
+
+
+def _visible(principal: Principal, row: RedemptionRow) -> bool:
+    """The account's members see its redemptions; other administrators, those of the
+    currencies they administer."""
+    return member_or_admin(principal, row.account_id, row.currency)
 
 
 async def of_rows(rows: list[RedemptionRow]) -> list[Redemption]:
@@ -187,33 +198,70 @@ def _key(global_id: str) -> str:
     return key if kind == "Redemption" else ""
 
 
+async def _outside(principal: Principal, key: str) -> RedemptionPayload | None:
+    """The refusal when the redemption is of a currency the treasurer does not administer;
+    None otherwise (a missing one is the domain's NOT_FOUND)."""
+    row = await redemptions.get_redemption(key) if key else None
+    refusal = currency_refusal(principal, row.currency) if row is not None else None
+    if refusal is None:
+        return None
+    return RedemptionPayload(redemption=None, errors=[error("FORBIDDEN", refusal, "id")])
+
+
+async def _of_currencies(
+    codes: frozenset[str], status: StatusValue | None, first: int, after: str | None
+) -> tuple[list[RedemptionRow], bool]:
+    """As `redemptions.redemptions`, of those currencies only: a limited treasurer's list.
+    (The domain's list has no currency filter yet; this is its query with one.)"""
+    query: dict[str, Any] = {"currency": {"$in": sorted(codes)}}
+    if status is not None:
+        query["status"] = status.value
+    if after:
+        if not ObjectId.is_valid(after):
+            raise invalid_input("not a cursor of this list")
+        query["_id"] = {"$gt": ObjectId(after)}
+    rows = await RedemptionRow.find(query).sort("+_id").limit(first + 1).to_list()
+    return rows[:first], len(rows) > first
+
+
 @strawberry.type
 class RedemptionQueries:
     @field(
         rule=ALL_ADMINS,
         description="Redemptions, oldest first (all, or in one status: REQUESTED is the "
-        "treasurers' queue); `first` 1 to 100.",
+        "treasurers' queue); `first` 1 to 100. An administrator limited to some currencies "
+        "gets theirs only.",
     )
     async def redemptions(
-        self, first: int, after: str | None = None, status: RedemptionStatus | None = None
+        self,
+        info: Info,
+        first: int,
+        after: str | None = None,
+        status: RedemptionStatus | None = None,
     ) -> Connection[Redemption]:
         wanted = StatusValue(status.value) if status is not None else None
+        limited = info.context.principal.admin_currencies
         try:
-            rows, more = await redemptions.redemptions(wanted, page_size(first), after)
+            if limited is not None:
+                rows, more = await _of_currencies(limited, wanted, page_size(first), after)
+            else:
+                rows, more = await redemptions.redemptions(wanted, page_size(first), after)
         except LedgerError as problem:
             raise invalid_input(problem.message) from None
         return await _page(rows, more)
 
 
 async def account_redemptions(
-    account_id: int, first: int, after: str | None
+    principal: Principal, account_id: int, first: int, after: str | None
 ) -> Connection[Redemption]:
-    """An account's redemptions, newest first (Account.redemptions)."""
+    """An account's redemptions, newest first (Account.redemptions); for an administrator
+    of some currencies who is no member, those of their currencies only (a page may then
+    hold fewer than `first`; `hasNextPage` still says whether more follow)."""
     try:
         rows, more = await redemptions.redemptions_of(account_id, page_size(first), after)
     except LedgerError as problem:
         raise invalid_input(problem.message) from None
-    return await _page(rows, more)
+    return await _page([row for row in rows if _visible(principal, row)], more)
 
 
 @strawberry.type
@@ -250,9 +298,11 @@ class RedemptionMutations:
 
     @mutation(rule=TREASURER, description="Approves a REQUESTED redemption: burns the amount.")
     async def approve_redemption(self, info: Info, input: RedemptionInput) -> RedemptionPayload:
-        return await _step(
-            redemptions.approve_redemption(info.context.principal.user, _key(input.id))
-        )
+        principal, key = info.context.principal, _key(input.id)
+        refused = await _outside(principal, key)
+        if refused is not None:
+            return refused
+        return await _step(redemptions.approve_redemption(principal.user, key))
 
     @mutation(
         rule=TREASURER,
@@ -261,9 +311,11 @@ class RedemptionMutations:
     async def reject_redemption(
         self, info: Info, input: RejectRedemptionInput
     ) -> RedemptionPayload:
-        return await _step(
-            redemptions.reject_redemption(info.context.principal.user, _key(input.id), input.reason)
-        )
+        principal, key = info.context.principal, _key(input.id)
+        refused = await _outside(principal, key)
+        if refused is not None:
+            return refused
+        return await _step(redemptions.reject_redemption(principal.user, key, input.reason))
 
     @mutation(
         rule=TREASURER,
@@ -272,8 +324,8 @@ class RedemptionMutations:
     async def record_redemption_payout(
         self, info: Info, input: RecordRedemptionPayoutInput
     ) -> RedemptionPayload:
-        return await _step(
-            redemptions.record_payout(
-                info.context.principal.user, _key(input.id), input.bank_reference
-            )
-        )
+        principal, key = info.context.principal, _key(input.id)
+        refused = await _outside(principal, key)
+        if refused is not None:
+            return refused
+        return await _step(redemptions.record_payout(principal.user, key, input.bank_reference))

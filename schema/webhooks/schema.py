@@ -27,12 +27,14 @@ from schema.permissions import (
     decode_id,
     decode_key,
     field,
+    forbidden,
     mutation,
     policy,
 )
+from server.accounts import audit
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
-from server.accounts.models import MemberRole
+from server.accounts.models import AdminRole, MemberRole
 from server.accounts.principal import Principal, PrincipalKind
 from server.webhooks import services as webhooks
 from server.webhooks.delivery import circuit_of, log_of, redeliver, remove_endpoint
@@ -328,23 +330,39 @@ class DeliveryMutations:
     @mutation(
         rule=MANAGE_SOME,
         description="Sends a delivery again; owners of its account, or its keys with "
-        "webhooks:write.",
+        "webhooks:write; or a superadmin, audited. Other administrators are refused "
+        "(FORBIDDEN).",
     )
     async def redeliver_webhook(
         self, info: Info, input: RedeliverWebhookInput
     ) -> RedeliverWebhookPayload:
+        principal = info.context.principal
         raw = decode_key(input.id, "WebhookDelivery")
         row = None
         if raw is not None and ObjectId.is_valid(raw):
             row = await DeliveryRow.get(ObjectId(raw))
         if row is not None and not await EndpointRow.exists(id=row.endpoint_id, disabled_at=None):
             row = None  # its endpoint was removed
-        if row is None or not _manages(info.context.principal, row.account_id):
+        manages = row is not None and _manages(principal, row.account_id)
+        as_superadmin = False
+        if not manages and principal.admin_roles:
+            if AdminRole.SUPERADMIN not in principal.admin_roles:
+                raise forbidden("only superadmins redeliver other accounts' webhooks")
+            as_superadmin = row is not None
+        if row is None or not (manages or as_superadmin):
             missing = [error("NOT_FOUND", "no such delivery of yours", "id")]
             return RedeliverWebhookPayload(delivery=None, errors=missing)
-        return RedeliverWebhookPayload(
-            delivery=WebhookDelivery(row=await redeliver(row)), errors=[]
-        )
+        again = await redeliver(row)
+        if as_superadmin:
+            await audit.record(
+                principal.user,
+                "webhook.redeliver",
+                "webhook_delivery",
+                row.id,
+                before={"status": row.status, "endpoint_id": row.endpoint_id},
+                after={"status": again.status},
+            )
+        return RedeliverWebhookPayload(delivery=WebhookDelivery(row=again), errors=[])
 
 
 @policy(THROUGH_PARENT)

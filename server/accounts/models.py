@@ -86,11 +86,29 @@ class AdminGrant(Model):
     granted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "rec.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    # The currencies the role applies to, as comma-separated codes ("GRA,REC"); empty: all.
+    currencies = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "admin_grants"
         unique_together = (("user", "role"),)
+
+    @property
+    def currency_codes(self) -> frozenset[str] | None:
+        """The currencies the role applies to; None for every currency."""
+        return parse_currency_codes(self.currencies)
+
+
+def parse_currency_codes(stored: str) -> frozenset[str] | None:
+    """AdminGrant.currencies read: "GRA,REC" -> {"GRA", "REC"}; "" -> None (all)."""
+    codes = frozenset(code.strip().upper() for code in stored.split(",") if code.strip())
+    return codes or None
+
+
+def format_currency_codes(codes: frozenset[str] | None) -> str:
+    """AdminGrant.currencies written: sorted codes, comma-separated; "" for all."""
+    return ",".join(sorted(codes)) if codes else ""
 
 
 class Session(Model):

@@ -28,6 +28,8 @@ class Principal:
     admin_roles: frozenset[AdminRole] = frozenset()
     # Roles granted but not in force because two-factor is missing.
     dormant_admin_roles: frozenset[AdminRole] = frozenset()
+    # The currencies those roles apply to (codes, upper case); None: every currency.
+    admin_currencies: frozenset[str] | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -35,6 +37,10 @@ class Principal:
 
     def role_in(self, account_id: int) -> MemberRole | None:
         return self.memberships.get(account_id)
+
+    def manages_currency(self, code: str) -> bool:
+        """Whether the administrator roles apply to that currency (not whether any is held)."""
+        return self.admin_currencies is None or code.upper() in self.admin_currencies
 
     def has_scope(self, scope: str) -> bool:
         return self.api_key is not None and scope in self.api_key.scopes

@@ -29,6 +29,7 @@ from server.accounts.models import (
     Session,
     TokenPurpose,
     User,
+    format_currency_codes,
 )
 from server.accounts.passwords import hash_password, password_problem, verify_password
 from server.accounts.sign_in import end_all_sessions
@@ -146,7 +147,9 @@ async def _redeem_token(purpose: TokenPurpose, token: str) -> OneTimeToken:
     return row
 
 
-async def send_email_verification(user: User, mailer: Mailer, base_url: str) -> None:
+async def send_email_verification(user: User, mailer: Mailer, wallet_url: str) -> None:
+    """`wallet_url`: the wallet the link opens, `<base>/wallet/<code>` (or `<base>/wallet`,
+    which redirects to the host's or the default currency's); the same for every mail."""
     if not await _may_mail(TokenPurpose.VERIFY_EMAIL, user.email):
         raise AccountsError("LIMIT_EXCEEDED", "email", "several links were sent in the last hour")
     token = await _issue_token(TokenPurpose.VERIFY_EMAIL, user.email, user=user)
@@ -155,17 +158,17 @@ async def send_email_verification(user: User, mailer: Mailer, base_url: str) -> 
             to=user.email,
             subject="Confirm your email",
             body=f"Hello {user.name},\n\nConfirm your email address by opening this link "
-            f"within 48 hours:\n\n{base_url}/wallet/verify-email?token={token}\n",
+            f"within 48 hours:\n\n{wallet_url}/verify-email?token={token}\n",
         )
     )
 
 
 async def register(
-    email: str, password: str, name: str, language: str, mailer: Mailer, base_url: str
+    email: str, password: str, name: str, language: str, mailer: Mailer, wallet_url: str
 ) -> User:
     user = await create_user(email, password, name, language)
     try:
-        await send_email_verification(user, mailer, base_url)
+        await send_email_verification(user, mailer, wallet_url)
     except OSError:  # the person exists now; requestEmailVerification sends it again
         log.exception("could not send the verification mail to user %s", user.id)
     return user
@@ -180,7 +183,7 @@ async def verify_email(token: str) -> User:
     return user
 
 
-async def request_password_reset(email: str, mailer: Mailer, base_url: str) -> None:
+async def request_password_reset(email: str, mailer: Mailer, wallet_url: str) -> None:
     """Sends a reset link when the email is known; answers the same either way."""
     try:
         email = normalise_email(email)
@@ -195,7 +198,7 @@ async def request_password_reset(email: str, mailer: Mailer, base_url: str) -> N
             to=email,
             subject="Reset your password",
             body=f"Hello {user.name},\n\nChoose a new password by opening this link within "
-            f"one hour:\n\n{base_url}/wallet/reset-password?token={token}\n\n"
+            f"one hour:\n\n{wallet_url}/reset-password?token={token}\n\n"
             "If you did not ask for it, ignore this message: your password stays as it is.\n",
         )
     )
@@ -353,7 +356,7 @@ async def add_member(user: User, account: Account, role: MemberRole) -> Membersh
 
 
 async def invite_member(
-    account: Account, email: str, role: MemberRole, by: User, mailer: Mailer, base_url: str
+    account: Account, email: str, role: MemberRole, by: User, mailer: Mailer, wallet_url: str
 ) -> None:
     email = normalise_email(email)
     if role not in (MemberRole.OWNER, MemberRole.MANAGER, MemberRole.CASHIER):
@@ -372,7 +375,7 @@ async def invite_member(
             to=email,
             subject=f"Join {account.name}",
             body=f"{by.name} invites you to {account.name} as {role.value}. Accept within "
-            f"7 days, signed in with this email:\n\n{base_url}/wallet/invitation?token={token}\n",
+            f"7 days, signed in with this email:\n\n{wallet_url}/invitation?token={token}\n",
         )
     )
 
@@ -408,18 +411,26 @@ async def grant_admin_role(
     granted_by: User | None = None,
     reason: str = "",
     actor_label: str = "",
+    currencies: frozenset[str] | None = None,
 ) -> bool:
-    """Grants the role, audited; False when the user already held it."""
+    """Grants the role for those currencies (None: every currency), audited; False when
+    the user already held it (then nothing changes, its currencies neither)."""
+    codes = frozenset(code.upper() for code in currencies) if currencies else None
     _, created = await AdminGrant.get_or_create(
-        user=user, role=role, defaults={"granted_by": granted_by}
+        user=user,
+        role=role,
+        defaults={"granted_by": granted_by, "currencies": format_currency_codes(codes)},
     )
     if created:
+        after = {"role": role.value}
+        if codes:
+            after["currencies"] = ", ".join(sorted(codes))
         await audit.record(
             granted_by,
             "admin_role.grant",
             "user",
             user.id,
-            after={"role": role.value},
+            after=after,
             reason=reason,
             actor_label=actor_label,
         )

@@ -178,8 +178,13 @@ async def _principals_of_sessions(sessions: list[Session]) -> dict[int, Principa
     for m in await Membership.filter(user_id__in=user_ids):
         memberships[m.user_id][m.account_id] = m.role  # type: ignore[attr-defined]
     grants: dict[int, set[AdminRole]] = {user_id: set() for user_id in user_ids}
+    # One set of currencies for the person, across roles: None once any grant is unlimited.
+    scopes: dict[int, frozenset[str] | None] = {user_id: frozenset() for user_id in user_ids}
     for g in await AdminGrant.filter(user_id__in=user_ids):
-        grants[g.user_id].add(AdminRole(g.role))  # type: ignore[attr-defined]
+        grantee: int = g.user_id  # type: ignore[attr-defined]
+        grants[grantee].add(AdminRole(g.role))
+        held, codes = scopes[grantee], g.currency_codes
+        scopes[grantee] = None if held is None or codes is None else held | codes
     active_ids = {s.active_account_id for s in sessions} - {None}  # type: ignore[attr-defined]
     accounts = {a.id: a for a in await Account.filter(id__in=active_ids)} if active_ids else {}
     principals = {}
@@ -195,6 +200,7 @@ async def _principals_of_sessions(sessions: list[Session]) -> dict[int, Principa
             memberships=memberships[user.id],
             admin_roles=granted if in_force else frozenset(),
             dormant_admin_roles=frozenset() if in_force else granted,
+            admin_currencies=scopes[user.id] if granted else None,
         )
     return principals
 

@@ -25,6 +25,8 @@ class Currency(Model):
     # Ed25519 key signing the journal's checkpoints: public in base64, private sealed.
     checkpoint_public_key = fields.CharField(max_length=64, default="")
     checkpoint_private_key_sealed = fields.TextField(default="")
+    # Adjustments above this many minor units wait for a second administrator.
+    adjustment_approval_cents = fields.IntField(default=10000)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

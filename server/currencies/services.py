@@ -15,6 +15,8 @@ from server.ledger.services import open_wallet
 from server.ledger.signing import new_keypair
 
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
+# A new currency's adjustments above this many units wait for a second administrator.
+ADJUSTMENT_APPROVAL_UNITS = 100
 
 
 class CurrencyError(ValueError):
@@ -50,7 +52,11 @@ async def install_currency(branding: Branding, secret_key: str) -> tuple[Currenc
     if currency is None:
         issuer = await create_account(AccountKind.ISSUER, branding.theme.issuer_name)
         currency = await Currency.create(
-            code=branding.code, issuer_account=issuer, **_fields(branding)
+            code=branding.code,
+            issuer_account=issuer,
+            # 100 units whatever the decimals: 100.00 REC, 100 GRA.
+            adjustment_approval_cents=ADJUSTMENT_APPROVAL_UNITS * 10**branding.theme.decimals,
+            **_fields(branding),
         )
     else:
         if currency.decimals != branding.theme.decimals:

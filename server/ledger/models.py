@@ -86,6 +86,8 @@ class JournalEntry(Document):
             ),
             IndexModel([("currency", ASCENDING), ("sequence", ASCENDING)]),
             IndexModel([("refund_of", ASCENDING)], sparse=True),
+            # A currency's entries of a period, oldest first: the reports (server/reports).
+            IndexModel([("currency", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
         ]
 
 

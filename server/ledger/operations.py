@@ -22,7 +22,7 @@ from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from server import clock
+from server import clock, metrics
 from server.events.models import Event
 from server.ledger.errors import LedgerError
 from server.ledger.models import EntryKind, IdempotencyRecord, JournalEntry, Wallet
@@ -371,7 +371,9 @@ async def transfer_money(
         return summary
 
     try:
-        return await in_transaction(body)
+        summary = await in_transaction(body)
+        metrics.LEDGER_MOVEMENTS.inc(transfer.currency, transfer.kind.value.lower())
+        return summary
     except _AlreadyDone:
         record = await records.find_one({"_id": key})
         return record["result"]

@@ -21,6 +21,7 @@ from server.ledger.chain import GENESIS_HASH, chain_hash
 from server.ledger.models import Checkpoint, JournalEntry, Lease, LedgerHead
 from server.ledger.operations import in_transaction
 from server.ledger.signing import checkpoint_message, sign
+from server.reports import stats
 
 log = logging.getLogger("rec.sealer")
 BATCH_SIZE = 200
@@ -136,6 +137,10 @@ async def run_once(secret_key: str) -> None:
             await checkpoint(currency, secret_key)
         except Exception:  # one currency's trouble must not stop the others' sealing
             log.exception("sealing %s failed; it is tried again next round", currency.code)
+        try:  # the dashboard's buckets follow the chain, in their own transactions
+            await stats.advance(currency)
+        except Exception:
+            log.exception("counting %s for the figures failed; tried next round", currency.code)
 
 
 async def latest_checkpoint(currency: str) -> Checkpoint | None:

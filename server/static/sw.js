@@ -1,7 +1,10 @@
-/* The wallet's service worker (docs/pwa.md), scope /wallet/.
+/* A currency's wallet's service worker (docs/pwa.md), scope /wallet/<code>/.
  *
- * Served at /wallet/sw.js by server/pwa_assets.py, which puts its configuration in front
- * of this file: self.REC_SW = {version, assets, pages}.
+ * Served at /wallet/<code>/sw.js by server/pwa_assets.py, which puts its configuration in
+ * front of this file: self.REC_SW = {version, prefix, offline, assets, pages}.
+ *   prefix: the start of this currency's cache names ("rec-wallet-rec-"); the cache is
+ *           prefix + version. Other currencies' caches are never touched.
+ *   offline: this currency's offline page (/wallet/<code>/offline).
  *   assets: files that change only with a new version (the stylesheet, the wallet's
  *           scripts, the ReactPy client, the icons): precached, answered cache first.
  *   pages:  the offline page and the manifest: precached, answered network first.
@@ -13,11 +16,13 @@
  */
 "use strict";
 
-const CONFIG = self.REC_SW || { version: "dev", assets: [], pages: ["/wallet/offline"] };
-const PREFIX = "rec-wallet-";
+const SCOPE = new URL(self.registration.scope).pathname; // "/wallet/rec/"
+const CONFIG = self.REC_SW || { version: "dev", assets: [], pages: [SCOPE + "offline"] };
+const PREFIX = CONFIG.prefix || "rec-wallet-dev-";
 const CACHE = PREFIX + CONFIG.version;
-const OFFLINE_PAGE = "/wallet/offline";
-const SCOPE = new URL(self.registration.scope).pathname; // "/wallet/"
+const OFFLINE_PAGE = CONFIG.offline || SCOPE + "offline";
+// The one cache of the worker all currencies shared at /wallet/sw.js, before each had its own.
+const SHARED_CACHE = /^rec-wallet-[0-9a-f]{16}$/;
 const ASSETS = new Set(CONFIG.assets);
 const PAGES = new Set(CONFIG.pages);
 // Never answered by this worker, whatever the lists above say: the API and the money.
@@ -39,7 +44,9 @@ self.addEventListener("activate", function (event) {
   event.waitUntil(
     (async function () {
       const names = await caches.keys();
-      const old = names.filter((name) => name.startsWith(PREFIX) && name !== CACHE);
+      const old = names.filter(
+        (name) => (name.startsWith(PREFIX) && name !== CACHE) || SHARED_CACHE.test(name)
+      );
       await Promise.all(old.map((name) => caches.delete(name)));
       // The page's request starts while the worker wakes up: network first costs no wait.
       if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();

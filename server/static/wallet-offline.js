@@ -8,7 +8,10 @@
  * On the offline page (pwa/templates/offline.html): shows that snapshot, labelled with the
  * time it was taken, and a button to try the live wallet again.
  *
- * The snapshot, under localStorage["rec.wallet.snapshot"]:
+ * Each currency's wallet keeps its own snapshot: the page says which currency it is and
+ * where that wallet lives (<body data-currency="REC" data-wallet="/wallet/rec/"
+ * data-offline="/wallet/rec/offline">), and a balance in another currency is never kept.
+ * The snapshot, under localStorage["rec.wallet.snapshot.REC"]:
  *   {"format": 1, "savedAt": <ms since 1970>,
  *    "balance": {"amount": "12.50", "currency": "REC", "text": "<the element's text>"},
  *    "activity": ["<each item's text>", ...]}
@@ -18,11 +21,14 @@
 (function () {
   "use strict";
 
-  const KEY = "rec.wallet.snapshot";
+  const PAGE = document.body.dataset;
+  const CURRENCY = PAGE.currency || "";
+  const KEY_PREFIX = "rec.wallet.snapshot";
+  const KEY = KEY_PREFIX + "." + CURRENCY;
   const FORMAT = 1;
   const MAX_ITEMS = 20;
-  const WALLET = "/wallet/";
-  const OFFLINE_PAGE = "/wallet/offline";
+  const WALLET = PAGE.wallet || "/wallet/";
+  const OFFLINE_PAGE = PAGE.offline || "";
 
   /* --- The snapshot in storage (which a private window or a full disk may refuse) --- */
 
@@ -43,9 +49,17 @@
     }
   }
 
-  function forgetSnapshot() {
+  // Every currency's snapshot, and the one all currencies shared before: a new person.
+  function forgetSnapshots() {
     try {
-      localStorage.removeItem(KEY);
+      const keys = [];
+      for (let index = 0; index < localStorage.length; index += 1) {
+        const key = localStorage.key(index);
+        if (key === KEY_PREFIX || key.indexOf(KEY_PREFIX + ".") === 0) keys.push(key);
+      }
+      keys.forEach(function (key) {
+        localStorage.removeItem(key);
+      });
     } catch (error) {
       /* nothing was kept */
     }
@@ -60,7 +74,7 @@
   // What the page shows now, or null when it shows no balance (signed out, another screen).
   function shownData() {
     const balance = document.querySelector('[data-testid="home-balance"]');
-    if (!balance) return null;
+    if (!balance || balance.getAttribute("data-currency") !== CURRENCY) return null;
     const list = document.querySelector('[data-testid="recent-activity"]');
     const items = list ? list.querySelectorAll('[data-testid="activity-item"]') : [];
     return {
@@ -120,7 +134,7 @@
         if (/^\/wallet\/sign-(in|out)$/.test(action.pathname)) {
           stopped = true;
           observer.disconnect();
-          forgetSnapshot();
+          forgetSnapshots();
         }
       },
       true

@@ -3,8 +3,10 @@
  * A button marked data-scan-button opens the camera (the rear one when there is a choice)
  * in a dialog; each frame is decoded with the vendored jsQR (/static/vendor/jsqr/jsQR.js,
  * loaded on first use). What is understood:
- *   - a pay link of this wallet, <origin>/wallet/pay?to=<handle>&amount=12.50&memo=...,
- *     where the origin is this page's or the button's data-origin (the public URL);
+ *   - a pay link of this currency's wallet, <origin>/wallet/<code>/pay?to=<handle>&amount=
+ *     12.50&memo=..., where the origin is this page's or the button's data-origin (the
+ *     public URL) and the path one of the button's data-pay-paths (a pay link of another
+ *     currency is not understood: its amount means other money);
  *   - a bare handle, with or without @.
  * It is written into the form's inputs marked data-scan-field="to|amount|memo", each
  * followed by an input event, so the live component sees it as typed. Anything else
@@ -24,7 +26,6 @@
   window.recWalletScan = true;
 
   const JSQR = "/static/vendor/jsqr/jsQR.js";
-  const PAY_PATH = "/wallet/pay";
   const HANDLE = /^@?[a-z0-9][a-z0-9-]{0,31}$/i;
   const FRAME_MS = 150;
   const WIDTH_MAX = 640; // frames are decoded at this width at most: enough for a QR code
@@ -74,11 +75,12 @@
       /* no public URL given: this page's origin only */
     }
     const path = url.pathname.replace(/\/+$/, "");
-    if (origins.indexOf(url.origin) < 0 || path !== PAY_PATH) return null;
+    const payPaths = (button.getAttribute("data-pay-paths") || "").split(" ").filter(Boolean);
+    if (origins.indexOf(url.origin) < 0 || payPaths.indexOf(path) < 0) return null;
     if (!/^(https?:|\/)/i.test(data)) return null; // a bare word is not a link
     const to = (url.searchParams.get("to") || "").trim();
     if (!to) return null;
-    const found = { to: to, link: PAY_PATH + url.search };
+    const found = { to: to, link: payPaths[0] + url.search };
     if (url.searchParams.has("amount")) found.amount = url.searchParams.get("amount");
     if (url.searchParams.has("memo")) found.memo = url.searchParams.get("memo");
     return found;

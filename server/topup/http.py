@@ -55,7 +55,7 @@ async def go(
     if top_up is None:
         return JSONResponse({"error": "NOT_FOUND"}, status_code=404)
     if top_up.status != "PENDING":
-        back = f"{base_url}/wallet/top-up/{top_up.id}"
+        back = f"{base_url}/wallet/{top_up.currency.lower()}/top-up/{top_up.id}"
         return HTMLResponse(
             f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(back)}">'
             f'<a href="{html.escape(back)}">Back to the wallet</a>'

@@ -148,7 +148,7 @@ def _same_request(earlier: TopUp, request_hash: str) -> TopUp:
 
 def checkout_of(top_up: TopUp, provider: PaymentProvider, base_url: str) -> Checkout:
     """The provider's form for a pending top-up; the browser returns to the wallet."""
-    back = f"{base_url}/wallet/top-up/{top_up.id}"
+    back = f"{base_url}/wallet/{top_up.currency.lower()}/top-up/{top_up.id}"
     return provider.start(
         reference=top_up.reference,
         amount_cents=top_up.euro_cents,

@@ -21,7 +21,7 @@ import httpx
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from server import clock
+from server import clock, metrics
 from server.events.models import Event
 from server.ledger.sealer import hold_lease
 from server.webhooks import signing
@@ -136,6 +136,7 @@ async def _attempt(
             "$set": {"status": status, "next_attempt_at": next_at},
         },
     )
+    metrics.WEBHOOK_ATTEMPTS.inc(status)
     return attempt
 
 

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from schema.accounts.types import Account, MemberRole
+from schema.accounts.wallet_links import wallet_url
 from schema.errors import MutationError, error, from_domain
 from schema.permissions import (
     THROUGH_PARENT,
@@ -54,6 +55,11 @@ class InviteMemberInput:
     account_id: strawberry.ID
     email: str
     role: MemberRole  # type: ignore[valid-type]
+    currency: str | None = strawberry.field(
+        default=None,
+        description="The currency whose wallet the invitation's link opens (its code); "
+        "null: the host's or the default currency's.",
+    )
 
 
 @strawberry.input
@@ -129,6 +135,9 @@ class AccountMutations:
         row = await _account(input.account_id)
         if row is None:
             return _account_payload(None, [error("NOT_FOUND", "no such account", "accountId")])
+        wallet, refused = wallet_url(info.context, input.currency)
+        if refused:
+            return _account_payload(None, refused)
         try:
             await services.invite_member(
                 row,
@@ -136,7 +145,7 @@ class AccountMutations:
                 MemberRoleValue(input.role),
                 info.context.principal.user,
                 info.context.runtime.mailer,
-                info.context.base_url,
+                wallet,
             )
         except AccountsError as problem:
             return _account_payload(None, from_domain(problem))

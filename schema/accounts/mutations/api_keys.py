@@ -13,14 +13,15 @@ from schema.permissions import (
     SignedIn,
     decode_account_id,
     decode_id,
+    forbidden,
     mutation,
     policy,
 )
-from server.accounts import api_keys
+from server.accounts import api_keys, audit
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account as AccountRow
+from server.accounts.models import AdminRole, MemberRole
 from server.accounts.models import ApiKey as ApiKeyRow
-from server.accounts.models import MemberRole
 
 
 @strawberry.input
@@ -44,6 +45,9 @@ class CreateApiKeyPayload:
 @strawberry.input
 class RevokeApiKeyInput:
     id: strawberry.ID
+    reason: str = strawberry.field(
+        default="", description="Why: required of a superadmin revoking another's key."
+    )
 
 
 @policy(THROUGH_PARENT)
@@ -75,16 +79,45 @@ class ApiKeyMutations:
             api_key=ApiKey(row=created.key), secret=created.secret, errors=[]
         )
 
-    @mutation(rule=SignedIn(), description="Revokes a key at once; owners of its account only.")
+    @mutation(
+        rule=SignedIn(),
+        description="Revokes a key at once: owners of its account; or a superadmin, with a "
+        "reason, audited. Other administrators are refused (FORBIDDEN).",
+    )
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
         principal = info.context.principal
         key_id = decode_id(input.id, "ApiKey")
         row = await ApiKeyRow.get_or_none(id=key_id) if key_id is not None else None
+        owner = row is not None and principal.role_in(row.account_id) == MemberRole.OWNER  # type: ignore[attr-defined]
+        if not owner and principal.admin_roles:
+            if AdminRole.SUPERADMIN not in principal.admin_roles:
+                raise forbidden("only superadmins revoke other accounts' keys")
+            if row is not None:
+                return await _revoke_as_superadmin(info, row, input.reason)
         # Someone else's key is answered like a missing one: nothing to learn by guessing.
-        if row is None or principal.role_in(row.account_id) != MemberRole.OWNER:  # type: ignore[attr-defined]
+        if row is None or not owner:
             return RevokeApiKeyPayload(
                 api_key=None, errors=[error("NOT_FOUND", "no such key", "id")]
             )
         return RevokeApiKeyPayload(
             api_key=ApiKey(row=await api_keys.revoke_api_key(row)), errors=[]
         )
+
+
+async def _revoke_as_superadmin(info: Info, row: ApiKeyRow, reason: str) -> RevokeApiKeyPayload:
+    if not reason.strip() or len(reason) > 500:
+        problem = error("INVALID_INPUT", "say why, for the audit log (at most 500)", "reason")
+        return RevokeApiKeyPayload(api_key=None, errors=[problem])
+    was = row.revoked_at
+    revoked = await api_keys.revoke_api_key(row)
+    if was is None:
+        await audit.record(
+            info.context.principal.user,
+            "api_key.revoke",
+            "api_key",
+            row.id,
+            before={"account_id": row.account_id, "name": row.name, "revoked_at": None},  # type: ignore[attr-defined]
+            after={"revoked_at": revoked.revoked_at.isoformat() if revoked.revoked_at else None},
+            reason=reason.strip(),
+        )
+    return RevokeApiKeyPayload(api_key=ApiKey(row=revoked), errors=[])

@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from schema.accounts.types import User, Viewer
 from schema.accounts.viewer import viewer_of
+from schema.accounts.wallet_links import wallet_url
 from schema.errors import MutationError, from_domain
 from schema.permissions import THROUGH_PARENT, Anyone, SignedIn, mutation, policy
 from server.accounts import services
@@ -20,6 +21,11 @@ class RegisterInput:
     password: str
     name: str
     language: str = "ca"
+    currency: str | None = strawberry.field(
+        default=None,
+        description="The currency whose wallet the emailed link opens (its code); "
+        "null: the host's or the default currency's.",
+    )
 
 
 @policy(THROUGH_PARENT)
@@ -60,6 +66,11 @@ class TokenInput:
 @strawberry.input
 class EmailInput:
     email: str
+    currency: str | None = strawberry.field(
+        default=None,
+        description="The currency whose wallet the emailed link opens (its code); "
+        "null: the host's or the default currency's.",
+    )
 
 
 @strawberry.input
@@ -86,6 +97,9 @@ class SignInMutations:
     @mutation(rule=Anyone(), description="Creates a person and their personal account.")
     async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
         context = info.context
+        wallet, refused = wallet_url(context, input.currency)
+        if refused:
+            return RegisterPayload(user=None, errors=refused)
         try:
             user = await services.register(
                 input.email,
@@ -93,7 +107,7 @@ class SignInMutations:
                 input.name,
                 input.language,
                 context.runtime.mailer,
-                context.base_url,
+                wallet,
             )
         except AccountsError as error:
             return RegisterPayload(user=None, errors=from_domain(error))
@@ -133,14 +147,21 @@ class SignInMutations:
             return _done(from_domain(error))
         return _done()
 
-    @mutation(rule=SignedIn(), description="Sends a new confirmation email.")
-    async def request_email_verification(self, info: Info) -> AccessPayload:
+    @mutation(
+        rule=SignedIn(),
+        description="Sends a new confirmation email; its link opens the wallet of `currency` "
+        "(a code; null: the host's or the default currency's).",
+    )
+    async def request_email_verification(
+        self, info: Info, currency: str | None = None
+    ) -> AccessPayload:
         user = info.context.principal.user
+        wallet, refused = wallet_url(info.context, currency)
+        if refused:
+            return _done(refused)
         if user.email_verified_at is None:
             try:
-                await services.send_email_verification(
-                    user, info.context.runtime.mailer, info.context.base_url
-                )
+                await services.send_email_verification(user, info.context.runtime.mailer, wallet)
             except AccountsError as error:
                 return _done(from_domain(error))
         return _done()
@@ -150,9 +171,10 @@ class SignInMutations:
         description="Emails a reset link when the address is known; answers alike either way.",
     )
     async def request_password_reset(self, info: Info, input: EmailInput) -> AccessPayload:
-        await services.request_password_reset(
-            input.email, info.context.runtime.mailer, info.context.base_url
-        )
+        wallet, refused = wallet_url(info.context, input.currency)
+        if refused:
+            return _done(refused)
+        await services.request_password_reset(input.email, info.context.runtime.mailer, wallet)
         return _done()
 
     @mutation(rule=Anyone(), description="Sets a new password with the emailed token.")
