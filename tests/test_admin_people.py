@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 
 from server.demo import saved_sign_ins
 from tests.conftest import LiveServer
 from tests.helpers.browser import PageWatch
 from tests.helpers.graphql import (
     LOGIN,
-from playwright.async_api import Browser, BrowserContext, Page, expect
+    GraphQLClient,
     business_account,
     demo_admin,
     make_admin,

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import segno
-from playwright.async_api import Browser, BrowserContext, Page
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
 from pwa.shop import degrees_value, listing_text
 from pwa.shop_hours import hours_input, hours_problem, problem_row
 from pwa.shop_offers import check_offer
