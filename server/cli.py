@@ -12,6 +12,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("rec.cli")
 
 
+WORKERS_MAX = 64
 CURRENCY_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
 
 
@@ -70,7 +72,26 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run", help="start everything on embedded stores with demo data (development)"
     )
-    commands.add_parser("serve", help="serve the app on REC_DATABASE_URL and REC_MONGODB_URL")
+    serve = commands.add_parser(
+        "serve", help="serve the app on REC_DATABASE_URL and REC_MONGODB_URL"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"app processes sharing REC_HOST:REC_PORT (1 to {WORKERS_MAX}; default 1)",
+    )
+    serve.add_argument(
+        "--no-jobs",
+        action="store_true",
+        help="run no background jobs here: `rec worker` processes run them (as REC_JOBS=off)",
+    )
+    commands.add_parser(
+        "worker",
+        help="run the background jobs (sealer, webhooks, expiries, reconciliation), no HTTP; "
+        "any number may run, each job under a lease",
+    )
     commands.add_parser("migrate", help="bring both stores up to date and install currencies")
     commands.add_parser("demo", help="load the demo data (once; later calls change nothing)")
     ledger = commands.add_parser("ledger", help="the journal")
@@ -118,19 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # unknown arguments: usage and exit status 2
     try:
-        settings = Settings.from_env()
-        passwords.configure(settings.password_hashing)
-        configure_logging(
-            settings.log_level,
-            settings.log_format,
-            [settings.secret_key, settings.smtp_password, settings.redsys_secret_key],
-        )
+        settings = _configured(Settings.from_env())
         if args.command == "run":
             if settings.is_production:
                 raise UsageError("`rec run` is for development; use `rec migrate` and `rec serve`")
             return _run(settings)
         if args.command == "serve":
-            return _serve(_require_stores(settings))
+            if not 1 <= args.workers <= WORKERS_MAX:
+                raise UsageError(f"--workers must be 1 to {WORKERS_MAX}; got {args.workers}")
+            if args.no_jobs:
+                settings = replace(settings, run_jobs=False)
+                os.environ["REC_JOBS"] = "off"  # for the app processes --workers starts
+            return _serve(_require_stores(settings), workers=args.workers)
+        if args.command == "worker":
+            return asyncio.run(_work(_require_stores(settings)))
         return asyncio.run(_one_shot(args, settings))
     except (SettingsError, BrandingError, CurrencyError, EmbeddedServerError, UsageError) as error:
         print(f"rec {args.command}: {error}", file=sys.stderr)
@@ -140,6 +162,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _configured(settings: Settings) -> Settings:
+    passwords.configure(settings.password_hashing)
+    configure_logging(
+        settings.log_level,
+        settings.log_format,
+        [settings.secret_key, settings.smtp_password, settings.redsys_secret_key],
+    )
+    return settings
+
+
+def app_from_env() -> Any:
+    """The app of one of the processes `rec serve --workers N` starts: each builds its own
+    from the environment, as the command that started it did."""
+    from server.app import create_app
+
+    return create_app(_configured(Settings.from_env()))
+
+
+async def _work(settings: Settings) -> int:
+    """`rec worker`: the background jobs until SIGTERM or SIGINT, then the leases given back."""
+    from server.jobs import JobRunner, jobs_for
+    from server.topup import provider_for
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    async with _open_stores(settings):
+        runner = JobRunner(jobs_for(settings, provider_for(settings)), settings.job_lease_s)
+        runner.start()
+        print(
+            f"Worker {runner.holder} running: {', '.join(job.name for job in runner.jobs)}",
+            flush=True,
+        )
+        await stopping.wait()
+        await runner.stop()
+    print("Worker stopped; its leases given back.", flush=True)
+    return 0
 
 
 def _require_stores(settings: Settings) -> Settings:
@@ -357,26 +419,31 @@ def _run(settings: Settings) -> int:
             print("Document server stopped.", flush=True)
 
 
-def _serve(settings: Settings, banner: str = "") -> int:
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "lifespan": "on",
+        "ws": "websockets-sansio",
+        # Compression would cost about 40 KB per open subscription (bench/subscriptions.py).
+        "ws_per_message_deflate": False,
+        "server_header": False,
+    }
+
+
+def _serve(settings: Settings, banner: str = "", workers: int = 1) -> int:
     import uvicorn
 
     _check_port_free(settings)
+    if workers > 1:
+        return _serve_processes(settings, workers)
 
     from server.app import create_app
 
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        ws="websockets-sansio",
-        # Compression would cost about 40 KB per open subscription (bench/subscriptions.py).
-        ws_per_message_deflate=False,
-        server_header=False,
-    )
+    config = uvicorn.Config(app, **_uvicorn_options(settings))
     server = uvicorn.Server(config)
 
     async def serve() -> bool:
@@ -404,6 +471,30 @@ def _serve(settings: Settings, banner: str = "") -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def _serve_processes(settings: Settings, workers: int) -> int:
+    """`rec serve --workers N`: N app processes accept on one socket; uvicorn's supervisor
+    replaces one that dies and stops them all on SIGTERM or SIGINT. Each builds its app from
+    the environment (`app_from_env`), so they share nothing but the stores."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    load_all(settings.branding_dir)  # a bad theme stops us here, not in every process
+    config = uvicorn.Config(
+        "server.cli:app_from_env",
+        factory=True,
+        workers=workers,
+        # Subscriptions over server-sent events never end by themselves: a process asked to
+        # stop closes what is still open after this long (clients resume with their cursor).
+        timeout_graceful_shutdown=5,
+        **_uvicorn_options(settings),
+    )
+    socket_ = config.bind_socket()
+    jobs = "with the background jobs" if settings.run_jobs else "no background jobs"
+    print(f"Serving on {settings.public_url} with {workers} app processes, {jobs}", flush=True)
+    Multiprocess(config, sockets=[socket_]).run()
     return 0
 
 

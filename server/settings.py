@@ -73,6 +73,9 @@ class Settings:
     wallet_hosts: tuple[tuple[str, str], ...] = ()
     # When set, /metrics answers only `Authorization: Bearer <token>` (server/metrics.py).
     metrics_token: str = ""
+    # Background jobs in this process (`rec serve`); off where `rec worker` processes run them.
+    run_jobs: bool = True
+    job_lease_s: int = 30  # a dead job holder is replaced after this long
 
     @property
     def is_production(self) -> bool:
@@ -212,6 +215,8 @@ class Settings:
             password_hashing=password_hashing,
             wallet_hosts=_wallet_hosts(env.get("REC_WALLET_HOSTS", "")),
             metrics_token=env.get("REC_METRICS_TOKEN", "").strip(),
+            run_jobs=_bool(env, "REC_JOBS", True),
+            job_lease_s=_int(env, "REC_JOB_LEASE_S", 30, 2, 600),
         )
         if not secret_key:  # development and test only: checked above; written last
             settings = replace(settings, secret_key=_development_secret(settings.data_dir))

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from server import leases
 from server.currencies.models import Currency
 from server.ledger import sealer
 from server.ledger import services as ledger
@@ -57,9 +58,9 @@ async def test_a_checkpoint_is_signed_with_the_currencys_key(stores: Settings) -
 
 
 async def test_only_the_lease_holder_seals(stores: Settings) -> None:
-    assert await sealer.hold_lease("sealer", "worker-a")
-    assert not await sealer.hold_lease("sealer", "worker-b")
-    assert await sealer.hold_lease("sealer", "worker-a")  # renews its own
+    assert await leases.hold_lease("sealer", "worker-a")
+    assert not await leases.hold_lease("sealer", "worker-b")
+    assert await leases.hold_lease("sealer", "worker-a")  # renews its own
     await Lease.get_pymongo_collection().update_one(
         {"_id": "sealer"},
         {
@@ -68,7 +69,7 @@ async def test_only_the_lease_holder_seals(stores: Settings) -> None:
             }
         },
     )
-    assert await sealer.hold_lease("sealer", "worker-b")  # the old holder went away
+    assert await leases.hold_lease("sealer", "worker-b")  # the old holder went away
 
 
 async def test_two_sealers_at_once_never_give_a_number_twice(stores: Settings) -> None:

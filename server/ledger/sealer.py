@@ -7,43 +7,22 @@ Sealing after commit keeps payments fast: no payment waits on a global lock.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from datetime import datetime, timedelta
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
 
 from server import clock
 from server.currencies.models import Currency
 from server.ledger.chain import GENESIS_HASH, chain_hash
-from server.ledger.models import Checkpoint, JournalEntry, Lease, LedgerHead
+from server.ledger.models import Checkpoint, JournalEntry, LedgerHead
 from server.ledger.operations import in_transaction
 from server.ledger.signing import checkpoint_message, sign
 from server.reports import stats
 
 log = logging.getLogger("rec.sealer")
 BATCH_SIZE = 200
-LEASE_S = 30
 # While there is new activity, a checkpoint at least every 10 s (the issue asks a minute).
 CHECKPOINT_INTERVAL = timedelta(seconds=10)
-HOLDER = f"{socket.gethostname()}:{os.getpid()}"
-
-
-async def hold_lease(name: str, holder: str = HOLDER, lease_s: int = LEASE_S) -> bool:
-    """Takes or renews the lease on a job; False while another process holds it."""
-    now = clock.now()
-    try:
-        taken = await Lease.get_pymongo_collection().find_one_and_update(
-            {"_id": name, "$or": [{"holder": holder}, {"expires_at": {"$lt": now}}]},
-            {"$set": {"holder": holder, "expires_at": now + timedelta(seconds=lease_s)}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-    except DuplicateKeyError:  # the lease exists and is someone else's
-        return False
-    return taken is not None and taken["holder"] == holder
 
 
 async def _seal_batch(currency: str) -> int:
@@ -126,9 +105,8 @@ async def checkpoint(currency: Currency, secret_key: str, force: bool = False) -
 
 
 async def run_once(secret_key: str) -> None:
-    """One round of the sealer job: seal, then sign where due. Only the lease holder works."""
-    if not await hold_lease("sealer"):
-        return
+    """One round of the sealer job: seal, then sign where due. Run by the holder of the
+    `sealer` lease (server/jobs.py)."""
     for currency in await Currency.all():
         try:
             sealed = await seal_pending(currency.code)

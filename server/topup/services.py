@@ -33,7 +33,6 @@ from server.events.models import Event
 from server.ledger import services as ledger
 from server.ledger.errors import LedgerError
 from server.ledger.operations import check_amount
-from server.ledger.sealer import hold_lease
 from server.topup.models import ProviderNotice, TopUp, TopUpStatus
 from server.topup.providers import (
     Checkout,
@@ -333,9 +332,8 @@ async def reconcile_round(
     expire_after: timedelta = EXPIRE_AFTER,
 ) -> int:
     """Asks the provider about pending top-ups whose notification is late, and applies
-    what it says; only the lease holder works. Answers how many were decided."""
-    if not await hold_lease("topup-reconcile"):
-        return 0
+    what it says; run by the holder of the `topup-reconcile` lease (server/jobs.py).
+    Answers how many were decided."""
     now = clock.now()
     due = (
         await TopUp.find(

@@ -23,7 +23,6 @@ from pymongo.errors import DuplicateKeyError
 
 from server import clock, metrics
 from server.events.models import Event
-from server.ledger.sealer import hold_lease
 from server.webhooks import signing
 from server.webhooks.models import (
     Attempt,
@@ -272,9 +271,8 @@ async def log_of(
 
 
 async def webhook_round(secret_key: str) -> None:
-    """One round of the delivery job; only the holder of its lease works."""
-    if not await hold_lease("webhooks"):
-        return
+    """One round of the delivery job, run by the holder of the `webhooks` lease
+    (server/jobs.py)."""
     await enqueue_new_events()
     await deliver_due(secret_key)
 

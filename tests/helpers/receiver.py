@@ -13,6 +13,11 @@ class Receiver:
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.answers: list[int] = []  # status codes to answer, in turn; then 200
         self.port = 0
+        # hold_first: the first request is recorded, then left unanswered until `release`
+        # is set (a sender killed meanwhile never hears back); `first_arrived` says it came.
+        self.hold_first = False
+        self.first_arrived = threading.Event()
+        self.release = threading.Event()
 
     @property
     def url(self) -> str:
@@ -27,6 +32,9 @@ def receiving(receiver: Receiver | None = None, port: int = 0) -> Iterator[Recei
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            if receiver.hold_first and not receiver.first_arrived.is_set():
+                receiver.first_arrived.set()
+                receiver.release.wait(timeout=60)
             status = receiver.answers.pop(0) if receiver.answers else 200
             self.send_response(status)
             self.send_header("content-length", "0")
@@ -42,6 +50,7 @@ def receiving(receiver: Receiver | None = None, port: int = 0) -> Iterator[Recei
     try:
         yield receiver
     finally:
+        receiver.release.set()
         server.shutdown()
         server.server_close()
 

@@ -1,0 +1,225 @@
+"""Beyond one machine: two app processes (`rec serve --no-jobs`) and a background worker
+(`rec worker`) on one pair of stores, PostgreSQL when the machine has one (CI) and the
+embedded document server, as separate processes that share nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from server.settings import PROJECT_ROOT, Settings
+from server.stores.embedded import EmbeddedDocumentServer, free_port
+from tests.conftest import (
+    BIN,
+    POSTGRES_URL,
+    _postgres,
+    rec_env,
+    run_rec,
+    server_settings,
+    wait_for_http,
+)
+from tests.helpers.graphql import GraphQLClient, api_key, business_account, demo_admin, make_admin
+from tests.helpers.graphql import register as register_person
+from tests.helpers.live import next_message, subscription
+from tests.helpers.receiver import receiving, verifies
+from tests.helpers.waiting import until
+from tests.test_ledger_api import _handle, _issue, _pay, _person
+from tests.test_metrics import _scrape
+
+LEASE_S = 3  # a dead worker's jobs are taken over after this long
+VIEWER_EVENTS = """subscription { viewerEvents { id cursor type data } }"""
+ADD_ENDPOINT = """mutation($input: AddWebhookEndpointInput!) { addWebhookEndpoint(input: $input)
+  { secret webhookEndpoint { id } errors { field code message } } }"""
+CREATE_ORDER = """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input)
+  { paymentOrder { id } errors { field code message } } }"""
+ME = "{ viewer { user { email } activeAccount { wallet { balance { amount } } } } }"
+
+
+@dataclass
+class Cluster:
+    settings: Settings
+    env: dict[str, str]
+    folder: Path
+    app_a: str = ""
+    app_b: str = ""
+    processes: list[subprocess.Popen[str]] = field(default_factory=list)
+    worker: subprocess.Popen[str] | None = None
+
+    def start(self, name: str, *command: str, **extra: str) -> subprocess.Popen[str]:
+        log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
+        process = subprocess.Popen(
+            [str(BIN / "rec"), *command],
+            env={**self.env, **extra},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=PROJECT_ROOT,
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def serve(self, name: str) -> str:
+        port = free_port()
+        process = self.start(name, "serve", "--no-jobs", REC_PORT=str(port))
+        url = f"http://127.0.0.1:{port}"
+        wait_for_http(url + "/healthz", process)
+        return url
+
+    def start_worker(self, name: str) -> subprocess.Popen[str]:
+        self.worker = self.start(name, "worker")
+        until(lambda: "running:" in self.log(name), f"{name} to start")
+        return self.worker
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    document_server: EmbeddedDocumentServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    folder = tmp_path_factory.mktemp("cluster")
+    database = f"rec_cluster_{uuid.uuid4().hex[:12]}"
+    if POSTGRES_URL:
+        asyncio.run(_postgres(f'CREATE DATABASE "{database}"'))
+        relational = f"{POSTGRES_URL.rsplit('/', 1)[0]}/{database}"
+    else:  # `make test` without PostgreSQL: the same processes on one SQLite file
+        relational = f"sqlite://{folder / 'rec.sqlite3'}"
+    settings = server_settings(folder, relational, document_server.url)
+    env = rec_env(settings, REC_JOBS="off", REC_JOB_LEASE_S=str(LEASE_S))
+    for command in ("migrate", "demo"):
+        done = run_rec(command, env=env)
+        assert done.returncode == 0, done.stderr
+    cluster = Cluster(settings, env, folder)
+    try:
+        cluster.app_a = cluster.serve("app-a")
+        cluster.app_b = cluster.serve("app-b")
+        cluster.start_worker("worker-1")
+        yield cluster
+    finally:
+        for process in cluster.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in cluster.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        client: MongoClient = MongoClient(document_server.url)
+        client.drop_database(settings.mongodb_database)
+        client.close()
+        if POSTGRES_URL:
+            asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+def _on(url: str, client: GraphQLClient) -> GraphQLClient:
+    """The same signed-in person, talking to another app process."""
+    other = GraphQLClient(url)
+    other.http.cookies.set("rec_session", client.http.cookies["rec_session"])
+    return other
+
+
+def test_a_subscriber_on_one_app_process_hears_a_payment_made_through_the_other(
+    cluster: Cluster,
+) -> None:
+    a, b, data_dir = cluster.app_a, cluster.app_b, cluster.settings.data_dir
+    treasurer = demo_admin(a, data_dir, "treasurer")
+    officer = make_admin(a, demo_admin(a, data_dir, "superadmin"), "KYC_OFFICER")
+    payer = _person(a, officer)  # signs in through A
+    payee = _person(b)  # signs in through B
+    _issue(treasurer, payer, "20.00")
+    with subscription(b, VIEWER_EVENTS, cookie=payee.http.cookies["rec_session"]) as socket:
+        time.sleep(1)  # the subscription is registered on B before the payment
+        paid = _pay(payer, _handle(payee), "7.25", memo="across processes")
+        assert paid["errors"] == []
+        message = next_message(socket, timeout_s=15)
+    assert message["type"] == "next", message
+    event = message["payload"]["data"]["viewerEvents"]
+    assert event["type"] == "wallet.payment", event
+    heard = json.loads(event["data"]) if isinstance(event["data"], str) else event["data"]
+    assert (heard["direction"], heard["balance_cents"]) == ("in", 725), heard
+    # One session, whichever process answers: the payee's cookie from B works on A.
+    seen_on_a = _on(a, payee).data(ME)["viewer"]
+    assert seen_on_a["activeAccount"]["wallet"]["balance"]["amount"] == "7.25"
+    # The worker, not the app processes (REC_JOBS=off), seals what both committed.
+    until(
+        lambda: _scrape(a)['rec_journal_unsealed_entries{currency="REC"}'] == 0,
+        "the worker to seal the journal",
+    )
+    assert "jobs running" not in cluster.log("app-a") + cluster.log("app-b")
+
+
+def test_a_worker_killed_mid_delivery_loses_no_webhook(cluster: Cluster) -> None:
+    owner = register_person(
+        cluster.app_a, f"o{uuid.uuid4().hex[:10]}@example.org", "a long enough passphrase", "Oriol"
+    )
+    shop = business_account(owner, f"Botiga {uuid.uuid4().hex[:6]}")
+    secret = api_key(owner, shop["id"], "payment_orders:write", "payment_orders:read")
+    with receiving() as receiver:
+        receiver.hold_first = True
+        added = _on(cluster.app_b, owner).mutate(
+            "addWebhookEndpoint",
+            ADD_ENDPOINT,
+            {"accountId": shop["id"], "url": receiver.url, "events": ["payment_order.created"]},
+        )
+        charger = GraphQLClient(cluster.app_a, token=secret)
+        orders = [
+            charger.mutate(
+                "createPaymentOrder",
+                CREATE_ORDER,
+                {"amount": f"{n}.00", "currency": "REC", "idempotencyKey": uuid.uuid4().hex},
+            )["paymentOrder"]["id"]
+            for n in range(1, 6)
+        ]
+        assert receiver.first_arrived.wait(timeout=30), "the worker never delivered"
+        old = cluster.worker
+        assert old is not None
+        os.kill(old.pid, signal.SIGKILL)  # mid-delivery: the receiver has not answered
+        old.wait(timeout=10)
+        receiver.release.set()
+        cluster.start_worker("worker-2")  # takes the lease once the dead one's expires
+
+        def everything_arrived() -> bool:
+            ids = {headers["webhook-id"] for headers, _ in receiver.received}
+            return len(ids) == len(orders)
+
+        until(everything_arrived, "every webhook to arrive", timeout_s=60)
+        time.sleep(LEASE_S)  # anything sent twice would have come by now
+        received = list(receiver.received)
+    ids = Counter(headers["webhook-id"] for headers, _ in received)
+    first = received[0][0]["webhook-id"]
+    # At least once: the delivery cut off mid-send came again; every other came once.
+    assert ids[first] == 2, ids
+    assert all(count == 1 for webhook_id, count in ids.items() if webhook_id != first), ids
+    assert all(verifies(added["secret"], headers, body) for headers, body in received)
+    sent_for = {json.loads(body)["data"]["paymentOrderId"] for _, body in received}
+    assert sent_for == set(orders), (sent_for, orders)
+    assert "running:" in cluster.log("worker-2")
+
+
+def test_serve_with_two_workers_runs_two_app_processes(cluster: Cluster) -> None:
+    port = free_port()
+    process = cluster.start("app-pair", "serve", "--workers", "2", "--no-jobs", REC_PORT=str(port))
+    url = f"http://127.0.0.1:{port}"
+    wait_for_http(url + "/healthz", process)
+    until(lambda: cluster.log("app-pair").count("Application startup complete") == 2, "both")
+    for _ in range(10):
+        assert httpx.get(url + "/readyz", timeout=5).status_code == 200
+    assert "with 2 app processes, no background jobs" in cluster.log("app-pair")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert cluster.log("app-pair").count("Finished server process") == 2
