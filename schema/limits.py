@@ -9,7 +9,7 @@ is reported in `extensions.cost`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,18 +172,22 @@ class RequestLimits(SchemaExtension):
         self.execution_context.parse_options["max_tokens"] = TOKENS_MAX
         yield
 
-    def on_execute(self) -> Iterator[None]:
-        self._check()
+    async def on_execute(self) -> AsyncIterator[None]:
+        # Every way a request runs enters this hook asynchronously (HTTP, WebSocket and SSE
+        # subscriptions, the UIs' in-process operations): the rate limit asks the store.
+        if self._check():
+            await self._take_turn()
         yield
 
-    def _check(self) -> None:
+    def _check(self) -> bool:
+        """Refuses what is too big; True when the request is one operation to count."""
         context = self.execution_context
         document = context.graphql_document
         if document is None:
-            return
+            return False
         operation = _operation(document, context.operation_name)
         if operation is None:
-            return
+            return False
         variables = context.variables or {}
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -215,16 +219,16 @@ class RequestLimits(SchemaExtension):
                     f"{fields} mutations in one request; at most {MUTATIONS_MAX}",
                 )
         self.cost = cost
-        self._take_turn()
+        return True
 
-    def _take_turn(self) -> None:
+    async def _take_turn(self) -> None:
         context = self.execution_context.context
         limiter: RateLimiter | None = getattr(
             getattr(context, "runtime", None), "rate_limiter", None
         )
         if limiter is None:
             return
-        wait_s = limiter.take(_caller(context))
+        wait_s = await limiter.take(_caller(context))  # shared by every app process
         if wait_s > 0:
             raise refusal(
                 "RATE_LIMITED",

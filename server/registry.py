@@ -9,6 +9,7 @@ from server.ledger.adjustments import DOCUMENT_MODELS as ADJUSTMENT_DOCUMENTS
 from server.ledger.models import DOCUMENT_MODELS as LEDGER_DOCUMENTS
 from server.ledger.treasury import DOCUMENT_MODELS as TREASURY_DOCUMENTS
 from server.pos.models import DOCUMENT_MODELS as POS_DOCUMENTS
+from server.rate_limit import DOCUMENT_MODELS as RATE_LIMIT_DOCUMENTS
 from server.reports.stats import DOCUMENT_MODELS as STATS_DOCUMENTS
 from server.topup.models import DOCUMENT_MODELS as TOPUP_DOCUMENTS
 from server.topup.redemption_models import DOCUMENT_MODELS as REDEMPTION_DOCUMENTS
@@ -25,5 +26,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     *TOPUP_DOCUMENTS,
     *REDEMPTION_DOCUMENTS,
     *STATS_DOCUMENTS,
+    *RATE_LIMIT_DOCUMENTS,  # requests per caller, shared by every app process
     SandboxPayment,  # the pretend card processor's own records (development and tests)
 ]

@@ -81,15 +81,23 @@ class Counts:
 
 
 class DocumentCommands(monitoring.CommandListener):
-    """Records the commands the document store's client sends to the test's database."""
+    """Records the commands the document store's client sends to the test's database,
+    except those on the collections in `ignored`: by default the rate limit's, the same
+    for every operation whatever it asks (counted on their own below)."""
 
     def __init__(self, database: str) -> None:
         self.database = database
         self.into: list[str] | None = None
+        self.ignored = {"rate_limits"}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.into is not None and event.database_name == self.database:
-            self.into.append(f"{event.command_name} {event.command.get(event.command_name)}")
+        collection = event.command.get(event.command_name)
+        if (
+            self.into is not None
+            and event.database_name == self.database
+            and collection not in self.ignored
+        ):
+            self.into.append(f"{event.command_name} {collection}")
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -431,3 +439,26 @@ async def test_one_event_rechecks_all_its_subscribers_in_one_batch(harness: Harn
     # accounts. None of it grows with the subscribers.
     _expect(two_counts, sql=4, documents=0)
     _expect(eight_counts, sql=4, documents=0)
+
+
+async def test_the_rate_limit_costs_a_read_and_a_write_and_a_refusal_only_the_read(
+    harness: Harness,
+) -> None:
+    """Every app process shares each caller's allowance through the document store: an
+    allowed operation reads its caller's document and writes it; a refused one only reads."""
+    harness.documents.ignored = set()
+    limiter = harness.runtime.rate_limiter
+    assert limiter is not None
+    _, first = await harness.run(None, "{ currencies { code } }")
+    assert first.documents == ["find rate_limits", "insert rate_limits"], str(first)
+    _, counts = await harness.run(None, "{ currencies { code } }")
+    assert counts.documents == ["find rate_limits", "update rate_limits"], str(counts)
+    context = await harness.context()
+    limiter.per_minute, limiter.burst = 1, 1  # the caller's next take must wait a minute
+    with harness.counting() as refused:
+        result = await harness.runtime.schema.execute(
+            "{ currencies { code } }", context_value=context
+        )
+    assert result.errors and result.errors[0].extensions
+    assert result.errors[0].extensions["code"] == "RATE_LIMITED"
+    _expect(refused, sql=0, documents=1)
