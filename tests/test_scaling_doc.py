@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 from beanie import Document
-from beanie.odm.utils.typing import get_index_attributes
-from pymongo import IndexModel
 
 from server.registry import DOCUMENT_MODELS
 from server.settings import PROJECT_ROOT
+from server.stores.documents import collection_of, declared_indexes
 
 DOC = Path(PROJECT_ROOT) / "docs" / "scaling.md"
 SERVER = Path(PROJECT_ROOT) / "server"
@@ -29,26 +28,6 @@ HEADING = re.compile(r"^(#+)\s")
 SPEC = re.compile(r"`(\{[^`]*\})`")
 INDEX_TABLE = "| index today"
 ALWAYS = "{_id: 1}"  # every collection has it; the doc may list it
-
-
-def collection_of(model: type[Document]) -> str:
-    """The collection's name, as Beanie gives it: `Settings.name`, else the class name."""
-    settings = getattr(model, "Settings", None)
-    return getattr(settings, "name", None) or model.__name__
-
-
-def declared_indexes(model: type[Document]) -> list[dict[str, Any]]:
-    """The index documents (`key` and options) the model declares, as Beanie builds them."""
-    found: list[IndexModel] = []
-    for name, field in model.model_fields.items():
-        attributes = get_index_attributes(field)
-        if attributes is not None:
-            direction, options = attributes
-            found.append(IndexModel([(field.alias or name, direction)], **options))
-    settings = getattr(model, "Settings", None)
-    for index in getattr(settings, "indexes", None) or []:
-        found.append(index if isinstance(index, IndexModel) else IndexModel(index))
-    return [index.document for index in found]
 
 
 def spec_of(index: dict[str, Any]) -> str:

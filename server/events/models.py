@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from beanie import Document
@@ -8,6 +8,10 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
 from server import clock
+
+# Nothing reads an event older than 30 days (a subscriber's replay, the API's event log;
+# webhooks are made from events within seconds): a day more, and the store removes them.
+EVENTS_KEPT = timedelta(days=31)
 
 
 class Event(Document):
@@ -22,7 +26,9 @@ class Event(Document):
         name = "events"
         indexes = [
             IndexModel([("account_ids", ASCENDING), ("_id", ASCENDING)]),
-            IndexModel([("created_at", ASCENDING)]),
+            IndexModel(
+                [("created_at", ASCENDING)], expireAfterSeconds=int(EVENTS_KEPT.total_seconds())
+            ),
         ]
 
 
