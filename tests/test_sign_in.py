@@ -209,6 +209,19 @@ async def test_two_factor_is_asked_for_once_enabled_and_codes_work_once(stores: 
     assert replay.value.code == "WRONG_TOTP"
 
 
+async def test_one_code_sent_to_several_app_processes_at_once_signs_in_once(
+    stores: Settings,
+) -> None:
+    user = await _register()
+    secret = await _enable_two_factor(user)
+    code = totp.code_at(secret, totp.current_step())
+    tries = await asyncio.gather(*(_sign_in(code=code) for _ in range(5)), return_exceptions=True)
+    refused = [t for t in tries if isinstance(t, AccountsError)]
+    assert len(refused) == 4, tries
+    assert {error.code for error in refused} == {"WRONG_TOTP"}
+    assert await Session.filter(user_id=user.id, two_factor_passed=True).count() == 1
+
+
 async def test_admin_roles_are_in_force_only_with_two_factor(stores: Settings) -> None:
     user = await _register()
     await services.grant_admin_role(user, AdminRole.KYC_OFFICER, reason="test", actor_label="t")

@@ -134,10 +134,14 @@ async def sign_in(
                 "TWO_FACTOR_REQUIRED", "totp", "enter the code from your authenticator app"
             )
         step = totp.matching_step(user.totp_secret, totp_code, user.totp_last_step)
-        if step is None:
+        # A code counts once, even sent to two app processes at the same moment: the step
+        # is claimed in the store, and only the first claim moves it on.
+        claimed = step is not None and await User.filter(
+            id=user.id, totp_last_step__lt=step
+        ).update(totp_last_step=step)
+        if not claimed:
             raise AccountsError("WRONG_TOTP", "totp", "wrong or already used code")
         user.totp_last_step = step
-        await user.save(update_fields=["totp_last_step"])
         two_factor_passed = True
     await _succeeded(email, ip)
     membership = await Membership.filter(user=user).order_by("id").first()
