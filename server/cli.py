@@ -184,6 +184,7 @@ def app_from_env() -> Any:
 
 async def _work(settings: Settings) -> int:
     """`rec worker`: the background jobs until SIGTERM or SIGINT, then the leases given back."""
+    from server import metrics
     from server.jobs import JobRunner, jobs_for
     from server.topup import provider_for
 
@@ -194,12 +195,15 @@ async def _work(settings: Settings) -> int:
     async with _open_stores(settings):
         runner = JobRunner(jobs_for(settings, provider_for(settings)), settings.job_lease_s)
         runner.start()
+        figures = asyncio.create_task(metrics.publishing("worker"), name="figures")
         print(
             f"Worker {runner.holder} running: {', '.join(job.name for job in runner.jobs)}",
             flush=True,
         )
         await stopping.wait()
         await runner.stop()
+        figures.cancel()
+        await asyncio.gather(figures, return_exceptions=True)
     print("Worker stopped; its leases given back.", flush=True)
     return 0
 

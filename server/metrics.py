@@ -1,34 +1,51 @@
-"""`/metrics` in Prometheus's text format (version 0.0.4), for one process.
+"""`/metrics` in Prometheus's text format (version 0.0.4), for every process at once.
 
-Each app worker counts what it served; Prometheus scrapes each worker and sums them. What
-the stores know (entries not sealed yet, deliveries waiting) is read at each scrape, so
-every worker reports the same figures for those: take their maximum, not their sum.
+Each process counts what it does (requests served, money movements committed, webhook
+attempts made, subscriptions live) and publishes its figures to the document store every
+few seconds (`process_figures`, one document per process). Any app process's `/metrics`
+answers for all of them, each series labelled with its `process`: the app processes that
+share one port under `rec serve --workers N`, and the `rec worker` processes, which serve
+no HTTP. Scrape one address; a stopped process's counters stay an hour, then go.
 
-    rec_http_requests_total{method, route, status}       counter
-    rec_http_request_duration_seconds{route}             histogram
-    rec_ledger_movements_total{currency, kind}           counter (committed here)
-    rec_webhook_delivery_attempts_total{outcome}         counter (made here)
-    rec_subscriptions                                    gauge (live here)
+    rec_process_up{process, role}                        gauge (heard from in 30 s)
+    rec_http_requests_total{process, method, route, status}   counter
+    rec_http_request_duration_seconds{process, route}    histogram
+    rec_ledger_movements_total{process, currency, kind}  counter (committed there)
+    rec_webhook_delivery_attempts_total{process, outcome}     counter (made there)
+    rec_subscriptions{process}                           gauge (live there)
     rec_journal_unsealed_entries{currency}               gauge (store)
     rec_sealer_lag_seconds{currency}                     gauge (store)
     rec_stats_lag_entries{currency}                      gauge (store)
     rec_webhook_deliveries_due                           gauge (store)
     rec_webhook_delivery_lag_seconds                     gauge (store)
 
-No counter has an unbounded label: routes are the first part of the path (`/graphql`,
-`/wallet`, `/admin`, ...), statuses are numbers, currencies and kinds are few. Served by
-server/app.py, behind a bearer token when REC_METRICS_TOKEN is set.
+No label grows with the traffic: routes are the first part of the path (`/graphql`,
+`/wallet`, `/admin`, ...), statuses are numbers, currencies and kinds are few, processes
+are the ones that ran in the last hour. Served by server/app.py, behind a bearer token when
+REC_METRICS_TOKEN is set.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
+import logging
 import math
 import threading
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
+from beanie import Document
+from pymongo import ASCENDING, IndexModel
+
 from server import clock
+
+log = logging.getLogger("rec.metrics")
+PUBLISH_EVERY_S = 5.0
+LIVE = timedelta(seconds=30)  # a process heard from within this is up
+KEPT = timedelta(hours=1)  # a stopped process's figures are shown this long, then removed
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # The first part of a path that names a route; any other path counts as "other".
@@ -89,10 +106,25 @@ class Counter:
         return self._values.get(labels, 0)
 
     def lines(self) -> list[str]:
+        """This process's figures alone, without a `process` label."""
         head = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
         with self._lock:
             items = sorted(self._values.items())
         return head + [f"{self.name}{_labels(self.label_names, k)} {_number(v)}" for k, v in items]
+
+    def snapshot(self) -> list[list[Any]]:
+        """This process's figures as stored: `[*labels, value]` rows."""
+        with self._lock:
+            return [[*labels, value] for labels, value in sorted(self._values.items())]
+
+    def render(self, by_process: dict[str, list[list[Any]]]) -> list[str]:
+        """Every process's figures, each series labelled with its process."""
+        out = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
+        names = ("process", *self.label_names)
+        for process, rows in sorted(by_process.items()):
+            for *labels, value in rows:
+                out.append(f"{self.name}{_labels(names, (process, *labels))} {_number(value)}")
+        return out
 
 
 class Histogram:
@@ -111,20 +143,38 @@ class Histogram:
             total[0] += seconds
 
     def lines(self) -> list[str]:
-        out = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
+        """This process's figures alone, without a `process` label."""
+        return self._render([((), self.snapshot())], self.label_names)
+
+    def snapshot(self) -> list[list[Any]]:
+        """This process's figures as stored: `[*labels, counts per bucket, sum]` rows."""
         with self._lock:
-            items = sorted((k, (list(c), t[0])) for k, (c, t) in self._values.items())
-        for labels, (counts, total) in items:
-            running = 0
-            for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
-                running += count
-                names = (*self.label_names, "le")
-                out.append(
-                    f"{self.name}_bucket{_labels(names, (*labels, _number(bound)))} {running}"
-                )
-            tag = _labels(self.label_names, labels)
-            out.append(f"{self.name}_sum{tag} {_number(total)}")
-            out.append(f"{self.name}_count{tag} {running}")
+            return [[*k, list(c), t[0]] for k, (c, t) in sorted(self._values.items())]
+
+    def render(self, by_process: dict[str, list[list[Any]]]) -> list[str]:
+        """Every process's figures, each series labelled with its process."""
+        groups: list[tuple[tuple[str, ...], list[list[Any]]]] = [
+            ((process,), rows) for process, rows in sorted(by_process.items())
+        ]
+        return self._render(groups, ("process", *self.label_names))
+
+    def _render(
+        self, groups: list[tuple[tuple[str, ...], list[list[Any]]]], names: tuple[str, ...]
+    ) -> list[str]:
+        out = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
+        for prefix, rows in groups:
+            for *own, counts, total in rows:
+                labels = (*prefix, *own)
+                running = 0
+                for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
+                    running += count
+                    out.append(
+                        f"{self.name}_bucket{_labels((*names, 'le'), (*labels, _number(bound)))}"
+                        f" {running}"
+                    )
+                tag = _labels(names, labels)
+                out.append(f"{self.name}_sum{tag} {_number(total)}")
+                out.append(f"{self.name}_count{tag} {running}")
         return out
 
 
@@ -237,21 +287,98 @@ def _aware(moment: Any) -> Any:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-async def exposition(subscriptions: int) -> str:
-    """Everything above, as Prometheus reads it."""
+class ProcessFigures(Document):
+    """What one process counted since it started, as it last published it."""
+
+    id: str  # type: ignore[assignment]  # the process: host, pid and a tag (server.leases)
+    role: str  # "app" or "worker"
+    updated_at: datetime
+    expires_at: datetime  # KEPT after its last publication: the TTL removes it then
+    counters: dict[str, list[list[Any]]]
+    histograms: dict[str, list[list[Any]]]
+    subscriptions: int = 0
+
+    class Settings:
+        name = "process_figures"
+        indexes = [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]
+
+
+DOCUMENT_MODELS: list[type[Document]] = [ProcessFigures]
+COUNTERS = (HTTP_REQUESTS, LEDGER_MOVEMENTS, WEBHOOK_ATTEMPTS)
+HISTOGRAMS = (HTTP_DURATION,)
+
+
+def _own(role: str, subscriptions: int) -> dict[str, Any]:
+    from server.leases import HOLDER
+
+    now = clock.now()
+    return {
+        "_id": HOLDER,
+        "role": role,
+        "updated_at": now,
+        "expires_at": now + KEPT,
+        "counters": {counter.name: counter.snapshot() for counter in COUNTERS},
+        "histograms": {histogram.name: histogram.snapshot() for histogram in HISTOGRAMS},
+        "subscriptions": subscriptions,
+    }
+
+
+async def publish(role: str, subscriptions: int = 0) -> None:
+    """Writes this process's figures for the others' `/metrics`."""
+    own = _own(role, subscriptions)
+    await ProcessFigures.get_pymongo_collection().replace_one({"_id": own["_id"]}, own, upsert=True)
+
+
+async def publishing(role: str, subscriptions: Any = lambda: 0) -> None:
+    """Publishes every PUBLISH_EVERY_S until cancelled, then once more: what a stopping
+    process counted last stays visible for KEPT."""
+    try:
+        while True:
+            try:
+                await publish(role, subscriptions())
+            except Exception as error:  # the store may be away: the next round tries again
+                log.warning("could not publish this process's figures: %s", error)
+            await asyncio.sleep(PUBLISH_EVERY_S)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(publish(role, subscriptions()), timeout=2)
+
+
+async def exposition(subscriptions: int, role: str = "app") -> str:
+    """Every process's figures, and what the stores say, as Prometheus reads it."""
     from server.currencies.models import Currency
 
     codes = [row.code for row in await Currency.all().order_by("code")]
+    own = _own(role, subscriptions)
+    found = {own["_id"]: own}
+    rows = ProcessFigures.get_pymongo_collection().find({"expires_at": {"$gt": clock.now()}})
+    async for row in rows:
+        found.setdefault(row["_id"], row)
+    now = clock.now()
+    live = {
+        process: row for process, row in found.items() if now - _aware(row["updated_at"]) <= LIVE
+    }
     lines = [
-        *HTTP_REQUESTS.lines(),
-        *HTTP_DURATION.lines(),
-        *LEDGER_MOVEMENTS.lines(),
-        *WEBHOOK_ATTEMPTS.lines(),
         *_gauge(
-            "rec_subscriptions",
-            "GraphQL subscriptions live on this process.",
-            [((), subscriptions)],
+            "rec_process_up",
+            "Processes heard from in the last 30 s, by role (app, worker).",
+            [((process, row["role"]), 1) for process, row in sorted(live.items())],
+            ("process", "role"),
         ),
-        *await store_gauges(codes),
     ]
+    for counter in COUNTERS:
+        lines += counter.render(
+            {p: row["counters"].get(counter.name, []) for p, row in found.items()}
+        )
+    for histogram in HISTOGRAMS:
+        lines += histogram.render(
+            {p: row["histograms"].get(histogram.name, []) for p, row in found.items()}
+        )
+    lines += _gauge(
+        "rec_subscriptions",
+        "GraphQL subscriptions live on each process.",
+        [((process,), row.get("subscriptions", 0)) for process, row in sorted(live.items())],
+        ("process",),
+    )
+    lines += await store_gauges(codes)
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from server.events.models import DOCUMENT_MODELS as EVENT_DOCUMENTS
 from server.ledger.adjustments import DOCUMENT_MODELS as ADJUSTMENT_DOCUMENTS
 from server.ledger.models import DOCUMENT_MODELS as LEDGER_DOCUMENTS
 from server.ledger.treasury import DOCUMENT_MODELS as TREASURY_DOCUMENTS
+from server.metrics import DOCUMENT_MODELS as METRICS_DOCUMENTS
 from server.pos.models import DOCUMENT_MODELS as POS_DOCUMENTS
 from server.rate_limit import DOCUMENT_MODELS as RATE_LIMIT_DOCUMENTS
 from server.reports.stats import DOCUMENT_MODELS as STATS_DOCUMENTS
@@ -27,5 +28,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     *REDEMPTION_DOCUMENTS,
     *STATS_DOCUMENTS,
     *RATE_LIMIT_DOCUMENTS,  # requests per caller, shared by every app process
+    *METRICS_DOCUMENTS,  # each process's figures, for any app process's /metrics
     SandboxPayment,  # the pretend card processor's own records (development and tests)
 ]

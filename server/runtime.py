@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from server import metrics
 from server.branding import Branding
 from server.events.hub import EventHub
 from server.jobs import JobRunner, jobs_for
@@ -32,6 +34,7 @@ class Runtime:
     rate_limiter: RateLimiter | None = field(default=None, init=False)
     payments: PaymentProvider = field(init=False)
     _jobs: JobRunner | None = field(default=None, init=False)
+    _publishing: asyncio.Task[None] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.mailer = mailer_for(self.settings)
@@ -64,6 +67,9 @@ class Runtime:
         )
         await self.documents.open()
         await self.events.start()
+        self._publishing = asyncio.create_task(
+            metrics.publishing("app", lambda: self.events.subscriber_count), name="figures"
+        )
         if self.settings.run_jobs:  # else `rec worker` processes run them
             self._jobs = JobRunner(
                 jobs_for(self.settings, self.payments), self.settings.job_lease_s
@@ -72,6 +78,10 @@ class Runtime:
         log.info("stores open")
 
     async def stop(self) -> None:
+        if self._publishing is not None:
+            self._publishing.cancel()
+            await asyncio.gather(self._publishing, return_exceptions=True)
+            self._publishing = None
         if self._jobs is not None:
             await self._jobs.stop()
             self._jobs = None

@@ -26,15 +26,20 @@ from tests.test_pos import _order, _shop
 SAMPLE = re.compile(r'^[a-z_:][a-z0-9_:]*(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? \S+$')
 
 
+PROCESS = re.compile(r'process="(?:[^"\\]|\\.)*",?')
+
+
 def _samples(text: str) -> dict[str, float]:
-    """Every sample line by its name and labels; every line checked against the format."""
-    found = {}
+    """Every sample line by its name and labels, summed over the processes (the `process`
+    label left out); every line checked against the format."""
+    found: dict[str, float] = {}
     for line in text.splitlines():
         if line.startswith("# HELP ") or line.startswith("# TYPE "):
             continue
         assert SAMPLE.match(line), line
         name, value = line.rsplit(" ", 1)
-        found[name] = float(value)
+        name = PROCESS.sub("", name, count=1).replace("{}", "")
+        found[name] = found.get(name, 0) + float(value)
     return found
 
 

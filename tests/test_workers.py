@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -126,6 +127,23 @@ def cluster(
             asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
+LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def _series(url: str, name: str) -> list[tuple[dict[str, str], float]]:
+    """Each sample of that metric on the app's /metrics: its labels and value."""
+    found = []
+    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            labels, value = line.rsplit(" ", 1)
+            found.append((dict(LABEL.findall(labels)), float(value)))
+    return found
+
+
+def _pid_of(labels: dict[str, str]) -> int:
+    return int(labels["process"].split(":")[-2])  # host:pid:tag
+
+
 def _on(url: str, client: GraphQLClient) -> GraphQLClient:
     """The same signed-in person, talking to another app process."""
     other = GraphQLClient(url)
@@ -208,7 +226,22 @@ def test_a_worker_killed_mid_delivery_loses_no_webhook(cluster: Cluster) -> None
     assert all(verifies(added["secret"], headers, body) for headers, body in received)
     sent_for = {json.loads(body)["data"]["paymentOrderId"] for _, body in received}
     assert sent_for == set(orders), (sent_for, orders)
-    assert "running:" in cluster.log("worker-2")
+    # The worker serves no HTTP: its attempts are on the app processes' /metrics.
+    worker = cluster.worker
+    assert worker is not None
+
+    def worker_attempts() -> float:
+        return sum(
+            value
+            for labels, value in _series(cluster.app_a, "rec_webhook_delivery_attempts_total")
+            if _pid_of(labels) == worker.pid and labels["outcome"] == "succeeded"
+        )
+
+    until(lambda: worker_attempts() >= len(orders), "the worker's attempts on /metrics")
+    roles = {
+        _pid_of(labels): labels["role"] for labels, _ in _series(cluster.app_b, "rec_process_up")
+    }
+    assert roles[worker.pid] == "worker"
 
 
 def test_serve_with_two_workers_runs_two_app_processes(cluster: Cluster) -> None:
@@ -220,6 +253,17 @@ def test_serve_with_two_workers_runs_two_app_processes(cluster: Cluster) -> None
     for _ in range(10):
         assert httpx.get(url + "/readyz", timeout=5).status_code == 200
     assert "with 2 app processes, no background jobs" in cluster.log("app-pair")
+    # Whichever of the two answers, /metrics counts both.
+    pids = {
+        int(p) for p in re.findall(r"Started server process \[(\d+)\]", cluster.log("app-pair"))
+    }
+    assert len(pids) == 2
+
+    def served_by_both() -> bool:
+        requests = _series(url, "rec_http_requests_total")
+        return pids <= {_pid_of(labels) for labels, value in requests if value > 0}
+
+    until(served_by_both, "both processes' figures on /metrics")
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     assert cluster.log("app-pair").count("Finished server process") == 2
