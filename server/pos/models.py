@@ -59,6 +59,8 @@ class PaymentOrder(Document):
             IndexModel([("account_id", ASCENDING), ("_id", DESCENDING)]),
             # An account's orders of one status, newest first (Account.paymentOrders).
             IndexModel([("account_id", ASCENDING), ("status", ASCENDING), ("_id", DESCENDING)]),
+            # The shops with an order in a currency (the administrators' points of sale).
+            IndexModel([("currency", ASCENDING), ("account_id", ASCENDING)]),
         ]
 
 
