@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,13 +218,15 @@ class Served:
 
 
 @contextmanager
-def platform_in_temporary_folder(prefix: str) -> Iterator[Platform]:
-    """A Platform whose processes stop, and whose folder goes, however the block ends;
-    Ctrl-C and kill end the block like an error does."""
+def platform_in_temporary_folder(
+    prefix: str, make: Callable[[Path], Platform] = Platform
+) -> Iterator[Platform]:
+    """A Platform (or what `make` makes of the folder) whose processes stop, and whose
+    folder goes, however the block ends; Ctrl-C and kill end the block like an error does."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupted)
     with tempfile.TemporaryDirectory(prefix=prefix) as folder:
-        running = Platform(Path(folder))
+        running = make(Path(folder))
         try:
             yield running
         finally:
@@ -578,10 +580,15 @@ def run(args: argparse.Namespace, running: Platform) -> str:
     return report(args, plain, graphql, plain_results, graphql_results)
 
 
-def run_on_a_platform(name: str, measure: Callable[[Platform], str]) -> int:
-    """Runs a benchmark on a platform of its own, prints its report, stops everything."""
+def run_on_a_platform(
+    name: str,
+    measure: Callable[[Any], str],
+    on: AbstractContextManager[Platform] | None = None,
+) -> int:
+    """Runs a benchmark on a platform of its own (`on`, or a plain one), prints its
+    report, stops everything."""
     try:
-        with platform_in_temporary_folder(f"rec-bench-{name}-") as running:
+        with on or platform_in_temporary_folder(f"rec-bench-{name}-") as running:
             print(measure(running))
     except BenchError as error:
         print(f"{name}: {error}", file=sys.stderr)
