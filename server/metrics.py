@@ -12,6 +12,7 @@ no HTTP. Scrape one address; a stopped process's counters stay an hour, then go.
     rec_http_request_duration_seconds{process, route}    histogram
     rec_ledger_movements_total{process, currency, kind}  counter (committed there)
     rec_webhook_delivery_attempts_total{process, outcome}     counter (made there)
+    rec_payment_pin_checks_total{process, outcome}       counter (verified there)
     rec_subscriptions{process}                           gauge (live there)
     rec_journal_unsealed_entries{currency}               gauge (store)
     rec_sealer_lag_seconds{currency}                     gauge (store)
@@ -202,6 +203,13 @@ WEBHOOK_ATTEMPTS = Counter(
     ("outcome",),
 )
 
+PIN_CHECKS = Counter(
+    "rec_payment_pin_checks_total",
+    "Payment PINs this process verified, by outcome (right, wrong); wrong ones in a row are "
+    "someone mistyped or guessing, and the third locks the PIN.",
+    ("outcome",),
+)
+
 
 def record_request(method: str, path: str, status: int, seconds: float) -> None:
     route = route_of(path)
@@ -304,7 +312,7 @@ class ProcessFigures(Document):
 
 
 DOCUMENT_MODELS: list[type[Document]] = [ProcessFigures]
-COUNTERS = (HTTP_REQUESTS, LEDGER_MOVEMENTS, WEBHOOK_ATTEMPTS)
+COUNTERS = (HTTP_REQUESTS, LEDGER_MOVEMENTS, WEBHOOK_ATTEMPTS, PIN_CHECKS)
 HISTOGRAMS = (HTTP_DURATION,)
 
 

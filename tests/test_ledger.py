@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 
+from server import clock
 from server.accounts import services as accounts
 from server.accounts.errors import AccountsError
 from server.accounts.models import Account, User
@@ -301,6 +303,33 @@ async def test_parallel_pin_guesses_get_three_tries_at_most(stores: Settings) ->
     with pytest.raises(AccountsError) as locked:
         await ledger.pay(anna, anna_account, shop, await _rec(), 1_00, "", PIN, key())
     assert locked.value.code == "PIN_LOCKED"
+
+
+async def test_a_pin_turn_left_by_a_dead_process_holds_nobody_past_its_time(
+    stores: Settings,
+) -> None:
+    anna, _ = await _person("Anna")
+    # Another app process took the turn and died in its check: it lapses by itself.
+    left_until = clock.now() + timedelta(seconds=0.4)
+    await User.filter(id=anna.id).update(pin_check_until=left_until)
+    started = asyncio.get_running_loop().time()
+    await accounts.check_payment_pin(anna, PIN)
+    assert asyncio.get_running_loop().time() - started >= 0.3  # it waited for the lapse
+    assert (await User.get(id=anna.id)).pin_check_until is None  # and gave its own back
+
+
+async def test_a_pin_turn_held_too_long_refuses_the_check_and_changes_nothing(
+    stores: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anna, _ = await _person("Anna")
+    monkeypatch.setattr(accounts, "PIN_TURN_S", 0.2)
+    held_until = clock.now() + timedelta(minutes=5)  # a clock far ahead of this one's
+    await User.filter(id=anna.id).update(pin_check_until=held_until)
+    with pytest.raises(AccountsError) as refused:
+        await accounts.check_payment_pin(anna, "9999")
+    assert refused.value.code == "TOO_MANY_ATTEMPTS"
+    after = await User.get(id=anna.id)
+    assert (after.pin_failures, after.pin_check_until) == (0, held_until)
 
 
 async def test_only_payments_count_toward_the_monthly_limit(stores: Settings) -> None:

@@ -67,6 +67,8 @@ def test_requests_payments_and_the_jobs_lag_are_counted(live_server: LiveServer)
     assert after[payments] == before.get(payments, 0) + 1
     issued = 'rec_ledger_movements_total{currency="REC",kind="topup"}'
     assert after[issued] == before.get(issued, 0) + 1
+    right_pins = 'rec_payment_pin_checks_total{outcome="right"}'
+    assert after[right_pins] == before.get(right_pins, 0) + 1
     count = 'rec_http_request_duration_seconds_count{route="/graphql"}'
     inf = 'rec_http_request_duration_seconds_bucket{route="/graphql",le="+Inf"}'
     assert after[count] == after[inf] >= after[graphql]

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from server import metrics
 from server.settings import PROJECT_ROOT, Settings
 from server.stores.embedded import EmbeddedDocumentServer, free_port
 from tests.conftest import (
@@ -179,6 +181,34 @@ def test_a_subscriber_on_one_app_process_hears_a_payment_made_through_the_other(
         "the worker to seal the journal",
     )
     assert "jobs running" not in cluster.log("app-a") + cluster.log("app-b")
+
+
+def test_pin_guesses_sent_to_both_app_processes_at_once_get_three_tries_in_all(
+    cluster: Cluster,
+) -> None:
+    a, b, data_dir = cluster.app_a, cluster.app_b, cluster.settings.data_dir
+    officer = make_admin(a, demo_admin(a, data_dir, "superadmin"), "KYC_OFFICER")
+    payer, payee = _person(a, officer), _person(b)
+    _issue(demo_admin(a, data_dir, "treasurer"), payer, "20.00")
+    to = _handle(payee)
+    # Twelve wrong PINs at once, half through each process, each from a client of its own.
+    clients = [_on(a if n % 2 else b, payer) for n in range(12)]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        answers = list(pool.map(lambda c: _pay(c, to, "1.00", pin="9999"), clients))
+    codes = Counter(answer["errors"][0]["code"] for answer in answers)
+    assert codes == {"WRONG_PIN": 2, "PIN_LOCKED": 10}, codes
+
+    def wrong_pins_checked() -> float:
+        checks = _series(a, "rec_payment_pin_checks_total")
+        return sum(value for labels, value in checks if labels["outcome"] == "wrong")
+
+    # Three guesses were checked in all, not three in each process: the rest were refused
+    # unchecked. Both processes publish their figures within PUBLISH_EVERY_S.
+    until(lambda: wrong_pins_checked() >= 3, "the PIN checks on /metrics")
+    time.sleep(metrics.PUBLISH_EVERY_S + 1)
+    assert wrong_pins_checked() == 3
+    assert _pay(payer, to, "1.00")["errors"][0]["code"] == "PIN_LOCKED"
+    assert payer.data(ME)["viewer"]["activeAccount"]["wallet"]["balance"]["amount"] == "20.00"
 
 
 def test_a_worker_killed_mid_delivery_loses_no_webhook(cluster: Cluster) -> None:

@@ -42,6 +42,8 @@ class User(Model):
     totp_last_step = fields.BigIntField(default=0)  # a code is accepted once
     pin_hash = fields.CharField(max_length=255, null=True)
     pin_failures = fields.SmallIntField(default=0)
+    # While one app process checks this person's PIN, until when it holds the turn.
+    pin_check_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     memberships: fields.ReverseRelation[Membership]

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 import unicodedata
 import weakref
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from server import clock
+from server import clock, metrics
 from server.accounts import audit, totp
 from server.accounts.errors import AccountsError
 from server.accounts.models import (
@@ -252,29 +253,66 @@ PIN_FAILURES_MAX = 3  # REC's rule: three wrong PINs lock spending until a new P
 
 
 _pin_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+# One person's PIN is checked by one app process at a time: the process claims a turn on the
+# person's row for this long (longer than any check; a process that dies holding it holds
+# it no longer than this), and gives it back when its check is done.
+PIN_TURN_S = 15.0
+PIN_TURN_POLL_S = (0.01, 0.04)  # a process waiting for the turn asks again after this
 
 
 async def check_payment_pin(user: User, pin: str) -> None:
     """Raises WRONG_PIN, or PIN_LOCKED after three wrong PINs in a row.
 
-    One person's PIN checks run one at a time in this process, so a burst of parallel
-    guesses meets the lock after three; a right PIN still pays while the count is under.
+    One person's PIN checks run one at a time, in this process (a lock) and across every
+    app process (a turn claimed on the person's row), so a burst of parallel guesses,
+    wherever it is sent, meets the lock after three; a right PIN still pays while the count
+    is under.
     """
     lock = _pin_locks.setdefault(user.id, asyncio.Lock())
     async with lock:
-        await user.refresh_from_db(fields=["pin_hash", "pin_failures"])
-        if user.pin_hash is None:
-            raise AccountsError("INVALID_INPUT", "pin", "set your payment PIN first")
-        if user.pin_failures >= PIN_FAILURES_MAX:
-            raise AccountsError("PIN_LOCKED", "pin", "too many wrong PINs: set a new PIN to pay")
-        if await asyncio.to_thread(verify_password, user.pin_hash, pin):
-            if user.pin_failures:
-                await User.filter(id=user.id).update(pin_failures=0)
-            return
-        await User.filter(id=user.id, pin_failures__lt=PIN_FAILURES_MAX).update(
-            pin_failures=F("pin_failures") + 1
-        )
-        await user.refresh_from_db(fields=["pin_failures"])
+        turn = await _take_pin_turn(user.id)
+        try:
+            await _check_pin_in_turn(user, pin)
+        finally:  # unless it ran out and another process has it now
+            await User.filter(id=user.id, pin_check_until=turn).update(pin_check_until=None)
+
+
+async def _take_pin_turn(user_id: int) -> datetime:
+    """Waits until this process has the person's PIN turn, and says until when; raises
+    TOO_MANY_ATTEMPTS if another process keeps it past PIN_TURN_S (it cannot, unless the
+    clocks disagree)."""
+    give_up = asyncio.get_running_loop().time() + PIN_TURN_S + 1
+    while True:
+        now = clock.now()
+        free = Q(pin_check_until__isnull=True) | Q(pin_check_until__lt=now)
+        until = now + timedelta(seconds=PIN_TURN_S)
+        if await User.filter(free, id=user_id).update(pin_check_until=until):
+            return until
+        if asyncio.get_running_loop().time() > give_up:
+            raise AccountsError(
+                "TOO_MANY_ATTEMPTS",
+                "pin",
+                "your PIN is being checked for another payment; try again in a moment",
+            )
+        await asyncio.sleep(random.uniform(*PIN_TURN_POLL_S))
+
+
+async def _check_pin_in_turn(user: User, pin: str) -> None:
+    await user.refresh_from_db(fields=["pin_hash", "pin_failures"])
+    if user.pin_hash is None:
+        raise AccountsError("INVALID_INPUT", "pin", "set your payment PIN first")
+    if user.pin_failures >= PIN_FAILURES_MAX:
+        raise AccountsError("PIN_LOCKED", "pin", "too many wrong PINs: set a new PIN to pay")
+    right = await asyncio.to_thread(verify_password, user.pin_hash, pin)
+    metrics.PIN_CHECKS.inc("right" if right else "wrong")
+    if right:
+        if user.pin_failures:
+            await User.filter(id=user.id).update(pin_failures=0)
+        return
+    await User.filter(id=user.id, pin_failures__lt=PIN_FAILURES_MAX).update(
+        pin_failures=F("pin_failures") + 1
+    )
+    await user.refresh_from_db(fields=["pin_failures"])
     if user.pin_failures >= PIN_FAILURES_MAX:
         raise AccountsError("PIN_LOCKED", "pin", "too many wrong PINs: set a new PIN to pay")
     left = PIN_FAILURES_MAX - user.pin_failures
