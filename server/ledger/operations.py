@@ -178,7 +178,8 @@ async def _debit(wallets: Any, transfer: Transfer, session: AsyncClientSession) 
     limits = transfer.payer_limits
     if limits.monthly_cents is not None and counted > limits.monthly_cents:
         raise LedgerError("LIMIT_EXCEEDED", "amount", "over this month's limit for your tier")
-    condition: dict[str, Any] = {"_id": payer["_id"]}
+    # By _id, and the account: the collection's recommended shard key (docs/scaling.md).
+    condition: dict[str, Any] = {"_id": payer["_id"], "account_id": payer["account_id"]}
     if not payer.get("is_issuer"):
         condition["balance_cents"] = {"$gte": amount}  # never below zero, checked atomically
     # update_one by _id, not find_one_and_update: the embedded document server scans the
@@ -215,7 +216,7 @@ async def _credit(wallets: Any, transfer: Transfer, session: AsyncClientSession)
         )
     # As in _debit: by _id with update_one, and the balance read in this transaction.
     await wallets.update_one(
-        {"_id": payee["_id"]} if payee else key,
+        {"_id": payee["_id"], "account_id": payee["account_id"]} if payee else key,
         {
             "$inc": {"balance_cents": amount},
             "$setOnInsert": {

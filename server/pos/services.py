@@ -215,11 +215,17 @@ def _payable(order: PaymentOrder) -> None:
         raise _not_payable("this order has expired")
 
 
+def _shard_key(order: PaymentOrder) -> dict[str, Any]:
+    """The order's `_id` with the rest of the collection's recommended shard key
+    (`{account_id, _id}`, docs/scaling.md), so that a write goes to one shard only."""
+    return {"account_id": order.account_id, "_id": order.id}
+
+
 async def _count_wrong_pin(order: PaymentOrder) -> None:
     """Three wrong PINs on one order fail it (REC's rule)."""
     orders = PaymentOrder.get_pymongo_collection()
     updated = await orders.find_one_and_update(
-        {"_id": order.id, "status": OrderStatus.REQUIRES_PAYMENT.value},
+        {**_shard_key(order), "status": OrderStatus.REQUIRES_PAYMENT.value},
         {"$inc": {"wrong_pins": 1}},
         return_document=True,
     )
@@ -235,7 +241,7 @@ async def _cancel(order: PaymentOrder, reason: str) -> bool:
 
     async def body(session: AsyncClientSession) -> bool:
         canceled = await orders.find_one_and_update(
-            {"_id": order.id, "status": OrderStatus.REQUIRES_PAYMENT.value},
+            {**_shard_key(order), "status": OrderStatus.REQUIRES_PAYMENT.value},
             {"$set": {"status": OrderStatus.CANCELED.value, "cancel_reason": reason}},
             session=session,
             return_document=True,
@@ -272,7 +278,7 @@ async def pay_order(
     async def mark_paid(session: AsyncClientSession, summary: dict[str, Any]) -> None:
         paid = await orders.find_one_and_update(
             {
-                "_id": order.id,
+                **_shard_key(order),
                 "status": OrderStatus.REQUIRES_PAYMENT.value,
                 "expires_at": {"$gt": clock.now()},
             },
@@ -327,9 +333,9 @@ async def expire_due_orders() -> int:
     expired = 0
     for order in due:
 
-        async def body(session: AsyncClientSession, order_id: Any = order.id) -> bool:
+        async def body(session: AsyncClientSession, order: PaymentOrder = order) -> bool:
             done = await orders.find_one_and_update(
-                {"_id": order_id, "status": OrderStatus.REQUIRES_PAYMENT.value},
+                {**_shard_key(order), "status": OrderStatus.REQUIRES_PAYMENT.value},
                 {"$set": {"status": OrderStatus.EXPIRED.value}},
                 session=session,
                 return_document=True,
@@ -363,7 +369,7 @@ async def refund_order(
             entry_id=summary["entry_id"],
         )
         updated = await orders.find_one_and_update(
-            {"_id": order.id},
+            _shard_key(order),
             {
                 "$push": {"refunds": refund.model_dump()},
                 "$inc": {"refunded_cents": summary["amount_cents"]},

@@ -129,7 +129,7 @@ async def _attempt(
         status = "pending"
         next_at = clock.now() + timedelta(seconds=_retry_delay_s(len(delivery.attempts)))
     await WebhookDelivery.get_pymongo_collection().update_one(
-        {"_id": delivery.id},
+        _shard_key(delivery),
         {
             "$push": {"attempts": attempt.model_dump()},
             "$set": {"status": status, "next_attempt_at": next_at},
@@ -137,6 +137,12 @@ async def _attempt(
     )
     metrics.WEBHOOK_ATTEMPTS.inc(status)
     return attempt
+
+
+def _shard_key(delivery: WebhookDelivery) -> dict[str, Any]:
+    """The delivery's `_id` with the collection's recommended shard key
+    (`{endpoint_id, event_id}`, docs/scaling.md), so that a write goes to one shard only."""
+    return {"endpoint_id": delivery.endpoint_id, "event_id": delivery.event_id, "_id": delivery.id}
 
 
 def _answered(attempt: Attempt) -> bool:
@@ -290,7 +296,7 @@ async def remove_endpoint(endpoint: WebhookEndpoint) -> None:
 async def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     """Sends a delivery again, whatever became of it; its earlier attempts stay in the log."""
     await WebhookDelivery.get_pymongo_collection().update_one(
-        {"_id": delivery.id}, {"$set": {"status": "pending", "next_attempt_at": clock.now()}}
+        _shard_key(delivery), {"$set": {"status": "pending", "next_attempt_at": clock.now()}}
     )
     refreshed = await WebhookDelivery.get(delivery.id)
     assert refreshed is not None
