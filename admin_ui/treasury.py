@@ -360,7 +360,7 @@ def Treasury(scope: dict[str, Any], viewer: dict[str, Any], currency: str, rest:
     async def load() -> None:
         found = {}
         for status in ("REQUESTED", "APPROVED"):
-            variables = {"status": status, "first": SHOWN}
+            variables = {"status": status, "first": SHOWN, "currency": currency}
             found[status] = (await execute(scope, OPERATIONS["AdminRedemptions"], variables))[
                 "redemptions"
             ]

@@ -464,7 +464,8 @@ REQUEST_REDEMPTION = """mutation($input: RequestRedemptionInput!) { requestRedem
   input: $input) { redemption { id status } errors { field code message } } }"""
 DECIDE_REDEMPTION = """mutation($input: %sInput!) { %s(input: $input) {
   redemption { id status } errors { field code message } } }"""
-REDEMPTIONS = """query($status: RedemptionStatus) { redemptions(first: 100, status: $status) {
+REDEMPTIONS = """query($status: RedemptionStatus, $currency: String) {
+  redemptions(first: 100, status: $status, currency: $currency) {
   edges { node { id status amount { currency } } } } }"""
 IBAN = "ES91 2100 0418 4502 0005 1332"
 SET_TIER = """mutation($input: SetAccountKycTierInput!) { setAccountKycTier(input: $input) {
@@ -631,6 +632,16 @@ def test_a_treasurer_of_gra_neither_decides_on_nor_sees_rec_redemptions(
         assert {edge["node"]["amount"]["currency"] for edge in listed} == {"GRA"}
     everything = superadmin.data(REDEMPTIONS, {"status": "REQUESTED"})["redemptions"]["edges"]
     assert {rec["id"], gra["id"]} <= {edge["node"]["id"] for edge in everything}
+    # One currency asked (as the panel asks for the currency it shows): that one only.
+    for code, mine, other in (("REC", rec, gra), ("gra", gra, rec)):
+        asked = {"status": "REQUESTED", "currency": code}
+        listed = superadmin.data(REDEMPTIONS, asked)["redemptions"]["edges"]
+        assert {edge["node"]["amount"]["currency"] for edge in listed} == {code.upper()}
+        ids = {edge["node"]["id"] for edge in listed}
+        assert mine["id"] in ids and other["id"] not in ids
+    # A treasurer of GRA who asks for REC's is refused: asking widens nothing.
+    asked = {"status": "REQUESTED", "currency": "REC"}
+    assert gra_treasurer.refusal(REDEMPTIONS, asked) == "FORBIDDEN"
     assert gra_treasurer.data(NODE, {"id": rec["id"]})["node"] is None
     # The shop's owner still sees both of theirs.
     assert owner.data(NODE, {"id": rec["id"]})["node"]["state"] == "REQUESTED"

@@ -488,11 +488,16 @@ def _cursor(after: str) -> ObjectId:
 
 
 async def redemptions(
-    status: RedemptionStatus | None, first: int, after: str | None = None
+    status: RedemptionStatus | None,
+    first: int,
+    after: str | None = None,
+    currencies: Iterable[str] | None = None,
 ) -> tuple[list[Redemption], bool]:
-    """All redemptions, or those in one status, oldest first (the treasurers' queue is
-    worked from its oldest), and whether more follow."""
+    """All redemptions, or those in one status, of every currency or of those named, oldest
+    first (the treasurers' queue is worked from its oldest), and whether more follow."""
     query: dict[str, Any] = {}
+    if currencies is not None:
+        query["currency"] = {"$in": sorted(set(currencies))}
     if status is not None:
         query["status"] = status.value
     if after:
