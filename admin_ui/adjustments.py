@@ -40,6 +40,74 @@ def _field(label: str, name: str, value: str, on_change: Any, **extra: Any) -> A
 
 
 @component
+def ThresholdForm(scope: dict[str, Any], currency: str, threshold: dict[str, str], reload: Any):  # type: ignore[no-untyped-def]
+    """Superadmins: the amount above which an adjustment waits for a second administrator."""
+    amount, set_amount = use_state(threshold["amount"])
+    reason, set_reason = use_state("")
+    busy, set_busy = use_state(False)
+    failure, set_failure = use_state("")
+    done, set_done = use_state("")
+
+    async def submit(_: Any) -> None:
+        if busy:
+            return
+        set_busy(True)
+        set_failure("")
+        set_done("")
+        variables = {"input": {"currency": currency, "amount": amount, "reason": reason}}
+        try:
+            answer = (await execute(scope, OPERATIONS["AdminSetAdjustmentThreshold"], variables))[
+                "setAdjustmentApprovalThreshold"
+            ]
+        except OperationError as error:
+            answer = {"errors": [{"message": str(error)}]}
+        set_busy(False)
+        if answer["errors"]:
+            set_failure(first_error(answer))  # what was typed stays, to be corrected
+            return
+        saved = answer["currency"]["adjustmentApprovalThreshold"]
+        set_reason("")
+        set_done(f"Saved: adjustments above {money(saved)} wait for a second administrator.")
+        await reload()
+
+    return html.form(
+        {
+            "data-testid": "threshold-form",
+            "onSubmit": event(submit, prevent_default=True),
+        },
+        html.label(
+            f"Approval threshold ({currency})",
+            html.input(
+                {
+                    "name": "threshold",
+                    "value": amount,
+                    "inputMode": "decimal",
+                    "data-testid": "threshold-amount",
+                    "onChange": lambda e: set_amount(e["target"]["value"][:20]),
+                }
+            ),
+        ),
+        html.label(
+            "Why the change",
+            html.input(
+                {
+                    "name": "threshold-reason",
+                    "value": reason,
+                    "data-testid": "threshold-reason",
+                    "onChange": lambda e: set_reason(e["target"]["value"][:REASON_MAX]),
+                }
+            ),
+        ),
+        html.button(
+            {"type": "submit", "disabled": busy, "data-testid": "threshold-save"},
+            "Change the threshold",
+        ),
+        problem(failure, "threshold-problem"),
+        html.p({"role": "status", "data-testid": "threshold-done"}, done) if done else "",
+    )
+
+
+@component
 def AdjustmentForm(scope: dict[str, Any], currency: str, threshold: str, reload: Any):  # type: ignore[no-untyped-def]
     account, set_account = use_state("")
     direction, set_direction = use_state("CREDIT")
@@ -268,6 +336,7 @@ def Adjustments(scope: dict[str, Any], viewer: dict[str, Any], currency: str, re
                     if edge["node"]["status"] != "PENDING"
                 ],
                 "threshold": money(found["adjustmentApprovalThreshold"]) if found else "—",
+                "threshold_money": found["adjustmentApprovalThreshold"] if found else None,
             }
         )
         set_version(lambda v: v + 1)
@@ -296,6 +365,9 @@ def Adjustments(scope: dict[str, Any], viewer: dict[str, Any], currency: str, re
             {"className": "muted", "data-testid": "adjustment-threshold"},
             f"Approval threshold in {currency}: {lists['threshold']}.",
         ),
+        ThresholdForm(scope, currency, lists["threshold_money"], load, key=f"t-{currency}")
+        if "SUPERADMIN" in viewer["adminRoles"] and lists["threshold_money"]
+        else "",
         AdjustmentForm(scope, currency, lists["threshold"], load, key=currency)
         if may_request
         else "",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 from pymongo import MongoClient
 
 from server.settings import Settings
@@ -516,3 +517,48 @@ async def test_an_adjustment_above_the_threshold_waits_for_a_second_administrato
     finally:
         await first.page.context.close()
         await second.page.context.close()
+
+
+@pytest.mark.browser
+async def test_a_superadmin_changes_the_threshold_in_the_panel(
+    live_server: LiveServer, browser: Any, superadmin: GraphQLClient, treasurer: GraphQLClient
+) -> None:
+    watch = await _signed_in(browser, live_server, superadmin)
+    page = watch.page
+    try:
+        await page.goto(live_server.url + "/admin/adjustments?currency=REC")
+        amount = page.get_by_test_id("threshold-amount")
+        await expect(amount).to_have_value("100.00", timeout=15000)
+        # A negative amount is refused, says why, and changes nothing.
+        await amount.fill("-5")
+        await page.get_by_label("Why the change").fill("testing the panel")
+        await page.get_by_test_id("threshold-save").click()
+        await expect(page.get_by_test_id("threshold-problem")).to_be_visible(timeout=15000)
+        assert _threshold(superadmin) == "100.00"
+        await expect(amount).to_have_value("-5")  # what was typed stays, to be corrected
+        await amount.fill("150.00")
+        await page.get_by_test_id("threshold-save").click()
+        await expect(page.get_by_test_id("threshold-done")).to_contain_text("150.00 REC")
+        await expect(page.get_by_test_id("adjustment-threshold")).to_contain_text("150.00 REC")
+        assert _threshold(superadmin) == "150.00"
+        assert watch.remote_requests == [] and watch.errors == []
+    finally:
+        await page.context.close()
+        superadmin.mutate(
+            "setAdjustmentApprovalThreshold",
+            THRESHOLD,
+            {"currency": "REC", "amount": "100.00", "reason": "back to the default"},
+        )
+    # A treasurer sees the threshold and no form to change it.
+    theirs = await _signed_in(browser, live_server, treasurer)
+    try:
+        await theirs.page.goto(live_server.url + "/admin/adjustments?currency=REC")
+        await theirs.page.get_by_test_id("adjustment-form").wait_for(timeout=15000)
+        assert await theirs.page.get_by_test_id("threshold-form").count() == 0
+    finally:
+        await theirs.page.context.close()
+
+
+def _threshold(admin: GraphQLClient) -> str:
+    found = admin.data(READ_THRESHOLD)["currency"]["adjustmentApprovalThreshold"]
+    return str(found["amount"])
