@@ -1,6 +1,7 @@
 """The wallet and the admin panel in real Chromium: live data, nothing from outside."""
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from tests.helpers.graphql import (
 )
 
 pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 async def test_wallet_renders_the_currency_live_in_its_colours(
@@ -81,6 +83,7 @@ async def test_an_administrator_signs_in_with_two_factor_and_sees_currencies_and
     await page.page.get_by_test_id("outbox").wait_for(timeout=15000)
     outbox = await page.page.get_by_test_id("outbox").inner_text()
     assert email in outbox and "Confirm your email" in outbox
+    await page.page.screenshot(path=str(ARTIFACTS / "admin-outbox.png"), full_page=True)
     cookie = next(c for c in await page.page.context.cookies() if c["name"] == "rec_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
 
