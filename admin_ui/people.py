@@ -1,5 +1,5 @@
 """People and accounts: find a person by name, email or handle, and open their page: their
-accounts with balances and latest transactions in the chosen currency, KYC tier and
+accounts with balances and transactions (ten at a time) in the chosen currency, KYC tier and
 documents, memberships and sessions. Superadmins block, unblock and lift PIN locks there,
 each with a reason for the audit log; other administrators only read."""
 
@@ -199,7 +199,7 @@ def PersonPage(scope: dict[str, Any], viewer: dict[str, Any], currency: str, use
         _summary(person),
         PersonActions(scope, person, reload) if "SUPERADMIN" in roles else "",
         html.h3("Accounts"),
-        *[_account(m, currency, "KYC_OFFICER" in roles) for m in person["memberships"]],
+        *[_account(scope, m, currency, "KYC_OFFICER" in roles) for m in person["memberships"]],
         html.h3("Sessions"),
         table(
             "sessions",
@@ -244,11 +244,74 @@ def _summary(person: dict[str, Any]) -> Any:
     )
 
 
-def _account(membership: dict[str, Any], currency: str, officer: bool) -> Any:
+@component
+def AccountHistory(  # type: ignore[no-untyped-def]
+    scope: dict[str, Any], account: dict[str, Any], currency: str, first: dict[str, Any] | None
+):
+    """The account's transactions in the currency, ten at a time: the first page came with
+    the person; "Older transactions" adds the next ten below, as long as there are more."""
+    rows, set_rows = use_state(lambda: [edge["node"] for edge in (first or {}).get("edges", [])])
+    page, set_page = use_state(lambda: (first or {}).get("pageInfo") or {"hasNextPage": False})
+    busy, set_busy = use_state(False)
+    failure, set_failure = use_state("")
+
+    async def older(_: Any) -> None:
+        if busy or not page["hasNextPage"]:
+            return
+        set_busy(True)
+        variables = {"id": account["id"], "currency": currency or None, "after": page["endCursor"]}
+        try:
+            node = (await execute(scope, OPERATIONS["AdminAccountHistory"], variables))["node"]
+        except OperationError as refusal:
+            set_busy(False)
+            set_failure(str(refusal))
+            return
+        found = node["wallet"]["transactions"]
+        set_rows(lambda shown: shown + [edge["node"] for edge in found["edges"]])
+        set_page(found["pageInfo"])
+        set_failure("")
+        set_busy(False)
+
+    handle = account["handle"]
+    return html.div(
+        table(
+            f"transactions-{handle}",
+            ["When", "Kind", "Amount", "From", "To", "Memo"],
+            [
+                html.tr(
+                    {"key": t["id"]},
+                    html.td(when(t["createdAt"])),
+                    html.td(t["kind"].lower()),
+                    html.td(money(t["amount"])),
+                    html.td(f"{t['from']['name']} @{t['from']['handle']}"),
+                    html.td(f"{t['to']['name']} @{t['to']['handle']}"),
+                    html.td(t["memo"] or "—"),
+                )
+                for t in rows
+            ],
+            "No transactions.",
+        ),
+        html.button(
+            {
+                "type": "button",
+                "disabled": busy,
+                "data-testid": f"older-{handle}",
+                "onClick": older,
+            },
+            "Loading…" if busy else "Older transactions",
+        )
+        if page["hasNextPage"]
+        else "",
+        problem(failure, f"history-problem-{handle}"),
+    )
+
+
+def _account(
+    scope: dict[str, Any], membership: dict[str, Any], currency: str, officer: bool
+) -> Any:
     account = membership["account"]
     wallet = account["wallet"]
     tier = account["kycTier"]
-    transactions = [edge["node"] for edge in wallet["transactions"]["edges"]] if wallet else []
     documents = account.get("kycDocuments")
     if documents is None:
         kyc: Any = html.p({"className": "muted"}, "KYC documents are shown to KYC officers.")
@@ -280,23 +343,13 @@ def _account(membership: dict[str, Any], currency: str, officer: bool) -> Any:
                 money(wallet["balance"]) if wallet else f"no {currency} wallet",
             ),
         ),
-        html.h5(f"Latest transactions in {currency}".strip()),
-        table(
-            f"transactions-{account['handle']}",
-            ["When", "Kind", "Amount", "From", "To", "Memo"],
-            [
-                html.tr(
-                    {"key": t["id"]},
-                    html.td(when(t["createdAt"])),
-                    html.td(t["kind"].lower()),
-                    html.td(money(t["amount"])),
-                    html.td(f"{t['from']['name']} @{t['from']['handle']}"),
-                    html.td(f"{t['to']['name']} @{t['to']['handle']}"),
-                    html.td(t["memo"] or "—"),
-                )
-                for t in transactions
-            ],
-            "No transactions.",
+        html.h5(f"Transactions in {currency}, newest first".strip()),
+        AccountHistory(
+            scope,
+            account,
+            currency,
+            wallet["transactions"] if wallet else None,
+            key=f"{account['id']}-{currency}",
         ),
         html.h5("KYC documents"),
         kyc,

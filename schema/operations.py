@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from graphql import OperationDefinitionNode, parse
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 from schema.context import build_context, runtime_from_scope
 
@@ -35,11 +35,14 @@ class Operation:
 
 @cache
 def load_operations(folder: Path) -> dict[str, Operation]:
-    """Every operation in folder/*.graphql, by operation name; names must be unique."""
+    """Every operation in folder/*.graphql, by operation name; names must be unique. A file
+    may hold fragments beside its operations: each operation is run with its whole file."""
     found: dict[str, Operation] = {}
     for path in sorted(folder.glob("*.graphql")):
         text = path.read_text(encoding="utf-8")
         for definition in parse(text).definitions:
+            if isinstance(definition, FragmentDefinitionNode):
+                continue
             if not isinstance(definition, OperationDefinitionNode) or not definition.name:
                 raise ValueError(f"{path.name}: every operation must be named")
             name = definition.name.value

@@ -23,6 +23,7 @@ from tests.helpers.graphql import (
     make_admin,
     register,
 )
+from tests.test_ledger_api import _handle, _issue
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "a long enough passphrase"
@@ -303,4 +304,31 @@ async def test_a_superadmin_blocks_a_person_and_support_sees_the_page_without_bu
     assert await browser.get_by_test_id("person-status").inner_text() == "Blocked"
     assert await browser.get_by_test_id("person-actions").count() == 0
     assert await browser.locator("button[type=submit]").all_inner_texts() == ["Sign out", "Show"]
+    assert page.remote_requests == [] and page.errors == []
+
+
+@pytest.mark.browser
+async def test_a_person_s_history_pages_ten_transactions_at_a_time(
+    live_server: LiveServer, superadmin: GraphQLClient, page: PageWatch
+) -> None:
+    person, _, user_id = _person(live_server.url, f"Roc Historial {uuid.uuid4().hex[:6]}")
+    handle = _handle(person)
+    treasurer = demo_admin(live_server.url, live_server.data_dir, "treasurer")
+    for cents in range(101, 124):  # 23 issuances of 1.01 to 1.23: the newest is 1.23
+        _issue(treasurer, person, f"{cents // 100}.{cents % 100:02d}")
+    await page.page.set_viewport_size({"width": 1200, "height": 900})
+    await _open_as(page, live_server.url, superadmin, f"/admin/people/{user_id}?currency=REC")
+    browser = page.page
+    rows = browser.get_by_test_id(f"transactions-{handle}").locator("tbody tr")
+    await expect(rows).to_have_count(10, timeout=15000)
+    assert "1.23 REC" in await rows.first.inner_text()
+    older = browser.get_by_test_id(f"older-{handle}")
+    await older.click()
+    await expect(rows).to_have_count(20, timeout=15000)
+    await older.click()
+    await expect(rows).to_have_count(23, timeout=15000)
+    await expect(older).to_have_count(0)  # nothing older: the button is gone
+    amounts = [text.split("\t")[2] for text in await rows.all_inner_texts()]
+    expected = [f"{c // 100}.{c % 100:02d} REC" for c in range(123, 100, -1)]
+    assert amounts == expected  # newest first, each once, none missing
     assert page.remote_requests == [] and page.errors == []
