@@ -1,8 +1,9 @@
 """Dashboard: a currency's figures, live through the `adminStats` subscription.
 
 Big numbers (payments in the last hour, volume today, active wallets, supply), two bar
-charts drawn here as inline SVG (payments per minute in the last hour, volume per day over
-30 days, each with a title and a text summary), the top shops and the neighbourhoods.
+charts drawn here as inline SVG (per minute in the last hour, per day over 30 days; each
+draws the number of payments and the volume side by side, with a title, a legend and a
+text summary), the top shops and the neighbourhoods.
 The subscription answers at once and again within moments of each payment: the screen
 changes without a reload.
 """
@@ -52,39 +53,67 @@ def _figure(test_id: str, label: str, value: str, note: str = "") -> Any:
     )
 
 
+SERIES = (  # each chart's two measures, side by side in each slot, each to its own scale
+    ("payments", "Payments", "var(--primary)", lambda p: Decimal(p["payments"])),
+    ("volume", "Volume", "var(--secondary)", lambda p: _amount(p["volume"])),
+)
+
+
 def _chart(
-    test_id: str,
-    title: str,
-    points: list[dict[str, Any]],
-    size: Any,
-    describe: Any,
-    summary: str,
+    test_id: str, title: str, points: list[dict[str, Any]], describe: Any, summary: str
 ) -> Any:
-    """Bars of `size(point)` (a Decimal), one per point, scaled to the largest; each bar
-    says what it stands for in its own <title>. The summary is the chart's text twin."""
-    sizes = [size(point) for point in points]
-    largest = max(sizes, default=Decimal(0)) or Decimal(1)
+    """Two bars per point, the number of payments and the volume, each scaled to its own
+    largest; each pair says what it stands for in its own <title>. The summary is the
+    chart's text twin; the legend names the bars."""
     step = Decimal(CHART_WIDTH) / max(len(points), 1)
-    bars = []
-    for index, (point, value) in enumerate(zip(points, sizes, strict=True)):
-        height = int((value / largest * (CHART_HEIGHT - 10)).to_integral_value())
-        if value and height < 2:
-            height = 2  # a small day still shows
-        bars.append(
-            html.svg.g(
-                {"key": str(index)},
-                html.title(describe(point)),
+    width = max(int(step / len(SERIES)) - CHART_GAP, 1)
+    slots: list[Any] = [[] for _ in points]
+    for number, (series, _, fill, size) in enumerate(SERIES):
+        sizes = [size(point) for point in points]
+        largest = max(sizes, default=Decimal(0)) or Decimal(1)
+        for index, value in enumerate(sizes):
+            height = int((value / largest * (CHART_HEIGHT - 10)).to_integral_value())
+            if value and height < 2:
+                height = 2  # a small minute or day still shows
+            slots[index].append(
                 html.svg.rect(
                     {
-                        "x": str(int(index * step)),
+                        "key": series,
+                        "data-series": series,
+                        "x": str(int(index * step + number * (width + 1))),
                         "y": str(CHART_HEIGHT - height),
-                        "width": str(max(int(step) - CHART_GAP, 1)),
+                        "width": str(width),
                         "height": str(height),
-                        "fill": "var(--primary)",
+                        "fill": fill,
+                    }
+                )
+            )
+    bars = [
+        html.svg.g({"key": str(index)}, html.title(describe(point)), *slots[index])
+        for index, point in enumerate(points)
+    ]
+    legend = html.p(
+        {"className": "muted chart-legend"},
+        *[
+            html.span(
+                {"key": series, "style": {"marginRight": "1rem"}},
+                html.span(
+                    {
+                        "aria-hidden": "true",
+                        "style": {
+                            "display": "inline-block",
+                            "width": ".75rem",
+                            "height": ".75rem",
+                            "background": fill,
+                            "marginRight": ".25rem",
+                        },
                     }
                 ),
+                name,
             )
-        )
+            for series, name, fill, _ in SERIES
+        ],
+    )
     return html.figure(
         {"className": "card chart", "data-testid": test_id, "style": BLOCK_STYLE},
         html.svg(
@@ -111,6 +140,7 @@ def _chart(
         ),
         html.figcaption(
             html.strong(title),
+            legend,
             html.p({"id": f"{test_id}-summary", "data-testid": f"{test_id}-summary"}, summary),
         ),
     )
@@ -118,8 +148,9 @@ def _chart(
 
 def _minutes_chart(points: list[dict[str, Any]], code: str) -> Any:
     count = sum(p["payments"] for p in points)
+    total = sum((_amount(p["volume"]) for p in points), Decimal(0))
     busiest = max(points, key=lambda p: p["payments"], default=None)
-    summary = f"{_payments(count)} in the last 60 minutes"
+    summary = f"{_payments(count)} worth {total} {code} in the last 60 minutes"
     if busiest and busiest["payments"]:
         summary += (
             f"; the busiest minute, {_minute_label(busiest['start'])} UTC, "
@@ -129,9 +160,8 @@ def _minutes_chart(points: list[dict[str, Any]], code: str) -> Any:
         summary += "."
     return _chart(
         "chart-minutes",
-        f"Payments per minute, last hour ({code})",
+        f"Payments and volume per minute, last hour ({code})",
         points,
-        lambda p: Decimal(p["payments"]),
         lambda p: (
             f"{_minute_label(p['start'])} UTC: {_payments(p['payments'])}, {money(p['volume'])}"
         ),
@@ -153,9 +183,8 @@ def _days_chart(points: list[dict[str, Any]], code: str) -> Any:
         summary += "."
     return _chart(
         "chart-days",
-        f"Volume per day, last 30 days ({code})",
+        f"Payments and volume per day, last 30 days ({code})",
         points,
-        lambda p: _amount(p["volume"]),
         lambda p: f"{_day_label(p['start'])}: {money(p['volume'])} in {_payments(p['payments'])}",
         summary,
     )
