@@ -22,4 +22,6 @@ def unseal(token: str, secret_key: str, purpose: str) -> bytes:
     try:
         return _fernet(secret_key, purpose).decrypt(token.encode())
     except InvalidToken:
-        raise RuntimeError(f"cannot open a sealed {purpose}: was REC_SECRET_KEY changed?") from None
+        raise RuntimeError(
+            f"cannot open the sealed {purpose}: was REC_SECRET_KEY changed?"
+        ) from None
