@@ -180,8 +180,13 @@ def _menu(visible: list[Section], current: Section | None, currency: str, codes:
         html.label(
             "Currency ",
             html.select(
-                {"name": "currency", "defaultValue": currency, "data-testid": "currency-switch"},
-                *[html.option({"key": code, "value": code}, code) for code in codes],
+                {"name": "currency", "data-testid": "currency-switch"},
+                # `selected` on the option: the client leaves a select's defaultValue unset,
+                # and the first currency showed whatever the panel showed.
+                *[
+                    html.option({"key": code, "value": code, "selected": code == currency}, code)
+                    for code in codes
+                ],
             ),
         ),
         html.button({"type": "submit"}, "Show"),

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import expect
 from strawberry.types.base import StrawberryObjectDefinition
 from tortoise import Tortoise
 
@@ -443,6 +444,10 @@ async def test_the_currency_switch_offers_only_the_administrators_currencies(
     options, chosen = await _switch(page)
     assert sorted(options) == ["GRA", "REC"] and chosen == "GRA"
     assert "only" not in await page.page.get_by_test_id("admin-user").inner_text()
+    # The currency shown is the one chosen, even when it is not the first offered.
+    await _open_as(page, live_server.url, superadmin, "/admin/people?currency=REC")
+    await page.page.get_by_test_id("admin-home").wait_for(timeout=15000)
+    await expect(page.page.get_by_test_id("currency-switch")).to_have_value("REC")
     assert page.remote_requests == [] and page.errors == []
 
 
