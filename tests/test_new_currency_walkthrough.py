@@ -41,8 +41,8 @@ from tests.conftest import (
     served,
     server_settings,
 )
-from tests.helpers.browser import PageWatch
-from tests.helpers.graphql import LOGIN, GraphQLClient, new_admin
+from tests.helpers.browser import PageWatch, brand_look
+from tests.helpers.graphql import LOGIN, GraphQLClient, new_admin, turn_on_two_factor
 from tests.helpers.waiting import until
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -403,24 +403,6 @@ def _sign_in(url: str, email: str, password: str, secret: str | None = None) -> 
     return client
 
 
-def _turn_on_two_factor(person: GraphQLClient) -> str:
-    """As in the profile: the secret shown, confirmed with a code (the step before the
-    current one, so that signing in can use the current one)."""
-    secret = person.mutate(
-        "startTwoFactorSetup", "mutation { startTwoFactorSetup { secret errors { code } } }"
-    )["secret"]
-    for attempt in (1, 2):
-        confirmed = person.data(
-            """mutation($input: TwoFactorCodeInput!) {
-            confirmTwoFactor(input: $input) { ok errors { code } } }""",
-            {"input": {"code": totp.code_at(secret, totp.current_step() - 1)}},
-        )["confirmTwoFactor"]
-        if confirmed["errors"] != [{"code": "WRONG_TOTP"}] or attempt == 2:
-            break
-    assert confirmed["errors"] == [], confirmed["errors"]
-    return secret
-
-
 def _balance(person: GraphQLClient, code: str) -> dict[str, str] | None:
     wallet = person.data(BALANCE, {"currency": code})["viewer"]["activeAccount"]["wallet"]
     return wallet and wallet["balance"]
@@ -478,7 +460,7 @@ def money(trigo: Trigo) -> dict[str, Any]:
     # She signs in, turns on two-factor, and signs in with her code.
     marta = _sign_in(url, email, password)
     marta_before = marta.data(ADMIN)["viewer"]
-    secret = _turn_on_two_factor(marta)
+    secret = turn_on_two_factor(marta)
     marta = _sign_in(url, email, password, secret)
     # She grants TRI's roles to a colleague: treasurer (her currencies, by default) and
     # KYC officer (TRI, named).
@@ -624,24 +606,6 @@ def test_a_tri_administrator_issues_tri_and_people_pay_in_it(money: dict[str, An
 # --- step 10 in Chromium: TRI's own wallet ------------------------------------------------
 
 
-async def _look(page: Any) -> dict[str, Any]:
-    return await page.evaluate(
-        """() => ({
-          lang: document.documentElement.lang,
-          title: document.title,
-          themeColour: document.querySelector('meta[name=theme-color]').content,
-          manifest: document.querySelector('link[rel=manifest]').getAttribute('href'),
-          icon: document.querySelector('link[rel=icon]').getAttribute('href'),
-          primary: getComputedStyle(document.documentElement)
-            .getPropertyValue('--primary').trim().toLowerCase(),
-          background: getComputedStyle(document.body).backgroundColor,
-          font: getComputedStyle(document.body).fontFamily,
-          logo: document.querySelector('header.brand img').getAttribute('src'),
-          logoDrawn: document.querySelector('header.brand img').naturalWidth > 0,
-        })"""
-    )
-
-
 def _rgb(colour: str) -> str:
     return "rgb({}, {}, {})".format(*_rgb_tuple(colour))
 
@@ -657,7 +621,7 @@ async def test_the_tri_wallet_in_chromium_has_its_name_colours_words_and_money(
     await gra_page.goto(url + "/wallet/gra/")
     for screen in (tri_page, gra_page):
         await screen.get_by_test_id("home-sign-in").wait_for(timeout=15000)
-    look, gra_look = await _look(tri_page), await _look(gra_page)
+    look, gra_look = await brand_look(tri_page), await brand_look(gra_page)
     assert look["lang"] == "en" and look["title"] == "Trigo"
     assert look["themeColour"] == PRIMARY and look["primary"] == PRIMARY.lower()
     assert look["background"] == _rgb(BACKGROUND)

@@ -15,7 +15,7 @@ from pwa.texts import text
 from server.branding import load_branding
 from server.settings import PROJECT_ROOT
 from tests.conftest import LiveServer
-from tests.helpers.browser import PageWatch
+from tests.helpers.browser import PageWatch, brand_look
 from tests.helpers.graphql import GraphQLClient, demo_admin, make_admin, register
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -123,22 +123,6 @@ def test_one_person_pays_in_each_currency_and_the_balances_never_mix(
     assert _balance(biel, "GRA") == {"amount": "3", "currency": "GRA"}
 
 
-async def _look(page: Any) -> dict[str, Any]:
-    return await page.evaluate(
-        """() => ({
-          lang: document.documentElement.lang,
-          title: document.title,
-          themeColour: document.querySelector('meta[name=theme-color]').content,
-          manifest: document.querySelector('link[rel=manifest]').getAttribute('href'),
-          icon: document.querySelector('link[rel=icon]').getAttribute('href'),
-          primary: getComputedStyle(document.documentElement)
-            .getPropertyValue('--primary').trim().toLowerCase(),
-          background: getComputedStyle(document.body).backgroundColor,
-          logo: document.querySelector('header.brand img').getAttribute('src'),
-        })"""
-    )
-
-
 def _rgb(colour: str) -> str:
     red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgb({red}, {green}, {blue})"
@@ -159,7 +143,7 @@ async def test_both_wallets_side_by_side_have_their_own_look_words_and_money(
     for screen, branding in ((rec_page, REC), (gra_page, GRA)):
         theme, code = branding.theme, branding.code.lower()
         await screen.get_by_test_id("home-sign-in").wait_for(timeout=15000)
-        look = await _look(screen)
+        look = await brand_look(screen)
         assert look["lang"] == theme.default_language
         assert look["title"] == theme.name
         assert look["themeColour"].lower() == theme.colours.primary.lower()
@@ -170,7 +154,7 @@ async def test_both_wallets_side_by_side_have_their_own_look_words_and_money(
         assert look["logo"].startswith(f"/branding/{code}/")
         name = await screen.get_by_test_id("currency-name").inner_text()
         assert name == theme.name
-    assert await _look(rec_page) != await _look(gra_page)
+    assert await brand_look(rec_page) != await brand_look(gra_page)
     # REC greets in Catalan with the wallet's words; GRA in Spanish with its own.
     rec_intro = text("ca", "welcome_intro")
     gra_intro = GRA.texts["es"]["welcome_intro"]

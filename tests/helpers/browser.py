@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -82,3 +83,24 @@ async def page(browser: Browser) -> AsyncIterator[PageWatch]:
     watched = PageWatch(await context.new_page())
     yield watched
     await context.close()
+
+
+async def brand_look(page: Page) -> dict[str, Any]:
+    """What a wallet page shows of its currency's brand: language, title, theme colour,
+    manifest, icon, colours, font and logo (and whether the logo was drawn)."""
+    look: dict[str, Any] = await page.evaluate(
+        """() => ({
+          lang: document.documentElement.lang,
+          title: document.title,
+          themeColour: document.querySelector('meta[name=theme-color]').content,
+          manifest: document.querySelector('link[rel=manifest]').getAttribute('href'),
+          icon: document.querySelector('link[rel=icon]').getAttribute('href'),
+          primary: getComputedStyle(document.documentElement)
+            .getPropertyValue('--primary').trim().toLowerCase(),
+          background: getComputedStyle(document.body).backgroundColor,
+          font: getComputedStyle(document.body).fontFamily,
+          logo: document.querySelector('header.brand img').getAttribute('src'),
+          logoDrawn: document.querySelector('header.brand img').naturalWidth > 0,
+        })"""
+    )
+    return look

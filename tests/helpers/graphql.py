@@ -118,20 +118,12 @@ def token_from_database(database: Path, to: str, path: str) -> str:
     raise AssertionError(f"no {path} mail to {to}")
 
 
-def new_admin(url: str, superadmin: GraphQLClient, role: str) -> dict[str, Any]:
-    """A new person given an administrator role, who turns on two-factor and signs in
-    with it, as any new administrator would: `{email, password, secret, client}` (the
-    secret, to sign in again in a browser)."""
-    import uuid
-
-    email, password = f"admin-{uuid.uuid4().hex[:10]}@example.org", "a long enough passphrase"
-    person = register(url, email, password, f"{role.replace('_', ' ').title()} Admin")
-    setup = person.mutate(
+def turn_on_two_factor(person: GraphQLClient) -> str:
+    """As in the profile: the secret shown, confirmed with a code; returns the secret."""
+    secret = person.mutate(
         "startTwoFactorSetup",
-        """mutation { startTwoFactorSetup {
-        secret provisioningUri errors { code } } }""",
-    )
-    secret = setup["secret"]
+        "mutation { startTwoFactorSetup { secret provisioningUri errors { code } } }",
+    )["secret"]
     # The step before the current one, so that signing in can use the current one; when a
     # busy machine crosses into the next step meanwhile, that code is too old: once more.
     for attempt in (1, 2):
@@ -143,6 +135,18 @@ def new_admin(url: str, superadmin: GraphQLClient, role: str) -> dict[str, Any]:
         if confirmed["errors"] != [{"code": "WRONG_TOTP"}] or attempt == 2:
             break
     assert confirmed["errors"] == [], confirmed["errors"]
+    return secret
+
+
+def new_admin(url: str, superadmin: GraphQLClient, role: str) -> dict[str, Any]:
+    """A new person given an administrator role, who turns on two-factor and signs in
+    with it, as any new administrator would: `{email, password, secret, client}` (the
+    secret, to sign in again in a browser)."""
+    import uuid
+
+    email, password = f"admin-{uuid.uuid4().hex[:10]}@example.org", "a long enough passphrase"
+    person = register(url, email, password, f"{role.replace('_', ' ').title()} Admin")
+    secret = turn_on_two_factor(person)
     user_id = person.data("{ viewer { user { id } } }")["viewer"]["user"]["id"]
     superadmin.mutate(
         "grantAdminRole",
