@@ -282,9 +282,7 @@ async def test_support_reads_the_queue_without_buttons_and_finds_approvals_in_th
     narrowed = await log.get_by_test_id("audit-entry").all()
     assert 0 < len(narrowed) < everything
     assert {await e.get_attribute("data-action") for e in narrowed} == {"kyc_document.approved"}
-    assert await page.get_by_test_id("audit-filter-action").input_value() == (
-        "kyc_document.approved"
-    )
+    await expect(page.get_by_test_id("audit-filter-action")).to_have_value("kyc_document.approved")
     await _shot(page, "audit")
     expected = support["client"].data(AUDIT, {"action": "kyc_document.approved"})["auditLog"]
     assert [e["node"]["actor"] for e in expected["edges"]][0] == officer["email"]

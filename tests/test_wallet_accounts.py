@@ -8,12 +8,13 @@ buttons. Screenshots under tests/artifacts/ (ignored by git)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
 from tests.helpers.browser import PageWatch
@@ -138,6 +139,8 @@ async def test_an_owner_runs_a_business_account_and_a_cashier_sees_no_owner_butt
     await you.get_by_test_id("key-scope-payment_orders-write").check()
     await you.get_by_test_id("key-create").click()
     await you.get_by_test_id("key-secret").wait_for(timeout=WAIT_MS)
+    # The client writes a field's value just after it renders the field: wait for it.
+    await expect(you.get_by_test_id("key-secret-value")).to_have_value(re.compile(r"^reck_"))
     secret = await you.get_by_test_id("key-secret-value").input_value()
     assert secret.startswith("reck_")
     program = GraphQLClient(url, token=secret)
@@ -151,7 +154,9 @@ async def test_an_owner_runs_a_business_account_and_a_cashier_sees_no_owner_butt
         await you.fill("[data-testid=webhook-url]", receiver.url)
         await you.get_by_test_id("webhook-add").click()
         await you.get_by_test_id("webhook-secret").wait_for(timeout=WAIT_MS)
-        signing_secret = await you.get_by_test_id("webhook-secret-value").input_value()
+        shown = you.get_by_test_id("webhook-secret-value")
+        await expect(shown).to_have_value(re.compile(r"^whsec_"))
+        signing_secret = await shown.input_value()
         assert signing_secret.startswith("whsec_")
         await you.get_by_test_id("webhook-item").wait_for(timeout=WAIT_MS)
         await _shot(you, "accounts-owner")

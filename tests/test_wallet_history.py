@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, expect
 
 from tests.conftest import LiveServer
 from tests.helpers.browser import PageWatch
@@ -324,8 +324,8 @@ async def test_the_history_screen_filters_opens_pages_and_downloads(
             "OUT",
             "OUT",
         ]
-        assert await screen.locator("[data-testid=history-direction]").input_value() == "OUT"
-        assert await screen.locator("[data-testid=history-search]").input_value() == "pa"
+        await expect(screen.locator("[data-testid=history-direction]")).to_have_value("OUT")
+        await expect(screen.locator("[data-testid=history-search]")).to_have_value("pa")
 
         # A transaction opens to its details and, sealed by now, its place in the ledger.
         first = items.first
