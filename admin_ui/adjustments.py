@@ -24,14 +24,16 @@ def _new_key() -> str:
     return uuid.uuid4().hex
 
 
-def _field(label: str, name: str, value: str, on_change: Any, **extra: Any) -> Any:
+def _field(
+    label: str, name: str, value: str, on_change: Any, test_id: str = "", **extra: Any
+) -> Any:
     return html.label(
         label,
         html.input(
             {
                 "name": name,
                 "value": value,
-                "data-testid": f"adjustment-{name}",
+                "data-testid": test_id or f"adjustment-{name}",
                 "onChange": lambda e: on_change(e["target"]["value"]),
                 **extra,
             }
@@ -75,28 +77,20 @@ def ThresholdForm(scope: dict[str, Any], currency: str, threshold: dict[str, str
             "data-testid": "threshold-form",
             "onSubmit": event(submit, prevent_default=True),
         },
-        html.label(
+        _field(
             f"Approval threshold ({currency})",
-            html.input(
-                {
-                    "name": "threshold",
-                    "value": amount,
-                    "inputMode": "decimal",
-                    "data-testid": "threshold-amount",
-                    "onChange": lambda e: set_amount(e["target"]["value"][:20]),
-                }
-            ),
+            "threshold",
+            amount,
+            lambda typed: set_amount(typed[:20]),
+            test_id="threshold-amount",
+            inputMode="decimal",
         ),
-        html.label(
+        _field(
             "Why the change",
-            html.input(
-                {
-                    "name": "threshold-reason",
-                    "value": reason,
-                    "data-testid": "threshold-reason",
-                    "onChange": lambda e: set_reason(e["target"]["value"][:REASON_MAX]),
-                }
-            ),
+            "threshold-reason",
+            reason,
+            lambda typed: set_reason(typed[:REASON_MAX]),
+            test_id="threshold-reason",
         ),
         html.button(
             {"type": "submit", "disabled": busy, "data-testid": "threshold-save"},
